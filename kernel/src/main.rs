@@ -111,10 +111,21 @@ fn run(args: &[String]) -> anyhow::Result<()> {
 fn set_environment(work_dir: &std::path::Path) {
     let rust_src = missing_rust_src_fallback();
     let library_path = library_path();
+    let token = huntbook_kernel::marker::new_token().unwrap_or_else(|error| {
+        tracing::warn!("no random source for the display token ({error}); using the clock");
+        format!(
+            "{:x}",
+            std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .map(|d| d.as_nanos())
+                .unwrap_or_default()
+        )
+    });
     // SAFETY: called from `run` before the stderr capture thread, the tokio runtime or the
     // engine thread exist, so no other thread can read the environment concurrently.
     unsafe {
         std::env::set_var("EVCXR_TMPDIR", work_dir);
+        std::env::set_var(huntbook_kernel::marker::TOKEN_ENV, &token);
         if let Some(path) = rust_src {
             std::env::set_var("RUST_SRC_PATH", path);
         }

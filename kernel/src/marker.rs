@@ -7,7 +7,9 @@
 //! ```
 //!
 //! `kind` is `display` (a `display_data`), `update` (an `update_display_data` for `display_id`)
-//! or `result` (the cell's `execute_result`). The prelude crate writes these lines; the kernel
+//! or `result` (the cell's `execute_result`). `token` must equal the secret the kernel gave the
+//! session in `HUNTBOOK_DISPLAY_TOKEN`: a line without it is shown as plain text, so a log record
+//! printed by a cell cannot pose as a display and inject markup. The prelude crate writes these lines; the kernel
 //! keeps its own copy of the format here because it never links the prelude.
 
 use serde::Deserialize;
@@ -41,7 +43,13 @@ pub struct DisplayRequest {
     /// The display id, for displays that are later updated.
     #[serde(default)]
     pub display_id: Option<String>,
+    /// The session's display token.
+    #[serde(default)]
+    pub token: String,
 }
+
+/// Environment variable that hands the session's display token to the user-code process.
+pub const TOKEN_ENV: &str = "HUNTBOOK_DISPLAY_TOKEN";
 
 /// What one stdout line is.
 #[derive(Debug)]
@@ -54,15 +62,24 @@ pub enum Line {
     Malformed(String),
 }
 
-/// Classifies one line of a cell's stdout.
-pub fn parse(line: String) -> Line {
+/// Classifies one line of a cell's stdout; only requests carrying `token` are displays.
+pub fn parse(line: String, token: &str) -> Line {
     let Some(json) = line.strip_prefix(MARKER) else {
         return Line::Text(line);
     };
     match serde_json::from_str::<DisplayRequest>(json) {
-        Ok(request) => Line::Display(request),
+        Ok(request) if request.token == token => Line::Display(request),
+        Ok(_) => Line::Text(line),
         Err(error) => Line::Malformed(format!("unreadable display request ({error})")),
     }
+}
+
+/// A fresh random token (128 bits from the operating system).
+pub fn new_token() -> std::io::Result<String> {
+    use std::io::Read;
+    let mut bytes = [0u8; 16];
+    std::fs::File::open("/dev/urandom")?.read_exact(&mut bytes)?;
+    Ok(bytes.iter().map(|b| format!("{b:02x}")).collect())
 }
 
 #[cfg(test)]
@@ -71,15 +88,15 @@ mod tests {
 
     #[test]
     fn plain_lines_pass_through() {
-        assert!(matches!(parse("hello".into()), Line::Text(t) if t == "hello"));
+        assert!(matches!(parse("hello".into(), "t"), Line::Text(t) if t == "hello"));
     }
 
     #[test]
     fn requests_are_parsed() {
         let line = format!(
-            "{MARKER}{{\"kind\":\"update\",\"data\":{{\"text/plain\":\"x\"}},\"metadata\":{{}},\"display_id\":\"d1\"}}"
+            "{MARKER}{{\"kind\":\"update\",\"data\":{{\"text/plain\":\"x\"}},\"metadata\":{{}},\"display_id\":\"d1\",\"token\":\"s3cret\"}}"
         );
-        let Line::Display(request) = parse(line) else {
+        let Line::Display(request) = parse(line, "s3cret") else {
             panic!("not parsed")
         };
         assert_eq!(request.kind, Kind::Update);
@@ -89,6 +106,27 @@ mod tests {
 
     #[test]
     fn broken_json_is_reported_not_dropped() {
-        assert!(matches!(parse(format!("{MARKER}{{")), Line::Malformed(_)));
+        assert!(matches!(
+            parse(format!("{MARKER}{{"), "t"),
+            Line::Malformed(_)
+        ));
+    }
+
+    #[test]
+    fn requests_without_the_session_token_are_plain_text() {
+        let forged = format!(
+            "{MARKER}{{\"kind\":\"display\",\"data\":{{\"text/html\":\"<script>x</script>\"}}}}"
+        );
+        assert!(matches!(parse(forged.clone(), "s3cret"), Line::Text(t) if t == forged));
+        let wrong = forged.replace("}}}", "}},\"token\":\"guess\"}");
+        assert!(matches!(parse(wrong, "s3cret"), Line::Text(_)));
+    }
+
+    #[test]
+    fn tokens_are_random() -> std::io::Result<()> {
+        let (a, b) = (new_token()?, new_token()?);
+        assert_eq!(a.len(), 32);
+        assert_ne!(a, b);
+        Ok(())
     }
 }

@@ -2,6 +2,8 @@
 //! through the rustc wrapper, and check that nothing of the prelude was compiled again and the
 //! cell links the prelude dylib.
 
+#![allow(clippy::expect_used)] // A test: a failed step should stop it with a message.
+
 use std::path::{Path, PathBuf};
 use std::process::Command;
 

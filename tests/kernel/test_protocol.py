@@ -262,7 +262,10 @@ def test_is_complete(kernel: KernelSession, code: str, expected: str):
 
 
 def test_history(kernel: KernelSession):
-    for kwargs in ({"hist_access_type": "tail", "n": 10}, {}):
+    # Spec-complete requests, as front ends send them. A `range` request without `start`/`stop`
+    # (jupyter_client's bare default) is rejected by the protocol crate before the kernel sees it.
+    range_request = {"hist_access_type": "range", "session": 0, "start": 0, "stop": 10}
+    for kwargs in ({"hist_access_type": "tail", "n": 10}, range_request):
         reply = kernel.request("history", **kwargs)
         assert reply["msg_type"] == "history_reply"
         c = reply["content"]

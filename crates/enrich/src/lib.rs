@@ -1,1 +1,8 @@
-//! placeholder
+//! huntbook's enrich layer: threat-intel lookups across providers, GeoIP and ASN, IP utilities and Azure resource data.
+//!
+//! Every tool here takes and returns polars DataFrames. The crate is part of the workspace
+//! layout from the start so that the prelude and the kernel are wired to it; its tools are
+//! not written yet, so it exports nothing but this description.
+
+#![deny(missing_docs)]
+#![forbid(unsafe_code)]

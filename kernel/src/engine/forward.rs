@@ -74,6 +74,7 @@ impl Forwarder {
         let (flush_tx, flush_rx) = crossbeam_channel::unbounded::<Sender<()>>();
         let worker = Worker {
             stream,
+            token: std::env::var(marker::TOKEN_ENV).unwrap_or_default(),
             lines,
             cell,
             iopub,
@@ -97,6 +98,7 @@ impl Forwarder {
 
 struct Worker {
     stream: Stream,
+    token: String,
     lines: Receiver<String>,
     cell: CurrentCell,
     iopub: UnboundedSender<JupyterMessage>,
@@ -137,7 +139,11 @@ impl Worker {
         let mut text = String::new();
         let mut pending = Some(first);
         while let Some(line) = pending.take() {
-            match marker::parse(line) {
+            let parsed = match self.stream {
+                Stream::Stdout => marker::parse(line, &self.token),
+                Stream::Stderr | Stream::Build => Line::Text(line),
+            };
+            match parsed {
                 Line::Text(line) => {
                     text.push_str(&line);
                     text.push('\n');
@@ -279,6 +285,7 @@ mod tests {
             data: serde_json::from_str(r#"{"text/plain":"42"}"#).unwrap_or_default(),
             metadata: Default::default(),
             display_id: None,
+            token: String::new(),
         };
         let first = display_content(request(Kind::Result), &mut sink);
         let second = display_content(request(Kind::Result), &mut sink);

@@ -68,13 +68,13 @@ pub fn start(
     ];
 
     let (context, warning) = match prelude {
-        Ok(index) => match load_prelude(eval_context, &index, &settings.wrapper) {
-            Ok(context) => (context, None),
-            Err((context, error)) => (
+        Ok(index) => {
+            let (context, error) = load_prelude(eval_context, &index, &settings.wrapper);
+            (
                 context,
-                Some(format!("the prelude failed to load: {error}")),
-            ),
-        },
+                error.map(|e| format!("the prelude failed to load: {e}")),
+            )
+        }
         Err(error) => (
             CommandContext::with_eval_context(eval_context),
             Some(format!("{error}. This session has plain Rust only.")),
@@ -87,12 +87,13 @@ pub fn start(
     })
 }
 
-/// Points the cell build at the prebuilt prelude and imports it.
+/// Points the cell build at the prebuilt prelude and imports it. The context comes back either
+/// way; the error, if any, says why the prelude is not available in it.
 fn load_prelude(
     mut eval_context: EvalContext,
     index: &PreludeIndex,
     wrapper_path: &Path,
-) -> Result<CommandContext, (CommandContext, String)> {
+) -> (CommandContext, Option<String>) {
     let mut state = eval_context.state();
     state.set_build_env("RUSTC_WRAPPER", &wrapper_path.to_string_lossy());
     state.set_build_env(wrapper::PRELUDE_DIR_ENV, &index.root.to_string_lossy());
@@ -112,11 +113,8 @@ fn load_prelude(
                 .map(|_| ())
         })
         .and_then(|()| eval_context.eval(WARM_UP).map(|_| ()));
-    let context = CommandContext::with_eval_context(eval_context);
-    match configured {
-        Ok(()) => Ok(context),
-        Err(error) => Err((context, error.to_string())),
-    }
+    let error = configured.err().map(|e| e.to_string());
+    (CommandContext::with_eval_context(eval_context), error)
 }
 
 /// Starts evcxr's cargo project from the Cargo.lock the prelude was built with, so cargo

@@ -15,6 +15,8 @@
 //!   (the value of the cell's final expression, an `execute_result`).
 //! - `data` maps MIME types to strings, `text/plain` first; it always has `text/plain`.
 //! - `metadata` is an empty object for now.
+//! - `token` is the session's secret from `HUNTBOOK_DISPLAY_TOKEN` (empty outside a kernel);
+//!   the kernel ignores display lines without it, so printed data cannot forge a display.
 //! - `display_id` is a string for `display` with an id and for `update`, else `null`.
 //! - Fields come in the order above. JSON escapes every control character, so neither a
 //!   newline nor the marker can appear inside the object.
@@ -91,6 +93,18 @@ struct Message<'a> {
     data: &'a MimeBundle,
     metadata: Metadata,
     display_id: Option<&'a str>,
+    token: &'a str,
+}
+
+/// Environment variable through which the kernel hands each session a secret token.
+pub const TOKEN_ENV: &str = "HUNTBOOK_DISPLAY_TOKEN";
+
+/// The session's display token. The kernel accepts a display line only when it carries this
+/// token, so text that merely looks like a display line — a log record printed by a cell, say —
+/// is shown as the text it is and can never inject HTML into the notebook.
+fn session_token() -> &'static str {
+    static TOKEN: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+    TOKEN.get_or_init(|| std::env::var(TOKEN_ENV).unwrap_or_default())
 }
 
 /// Serializes as `{}`.
@@ -104,6 +118,7 @@ pub fn line(kind: Kind, bundle: &MimeBundle, display_id: Option<&str>) -> String
         data: bundle,
         metadata: Metadata {},
         display_id,
+        token: session_token(),
     };
     match serde_json::to_string(&message) {
         Ok(json) => format!("{MARKER}{json}\n"),
@@ -122,7 +137,8 @@ fn encoding_failure_line(
     let id = serde_json::Value::from(display_id);
     format!(
         "{MARKER}{{\"kind\":\"{kind}\",\"data\":{{\"text/plain\":{text}}},\
-         \"metadata\":{{}},\"display_id\":{id}}}\n"
+         \"metadata\":{{}},\"display_id\":{id},\"token\":{token}}}\n",
+        token = serde_json::to_string(session_token()).unwrap_or_else(|_| "\"\"".to_owned())
     )
 }
 
@@ -170,7 +186,7 @@ mod tests {
         assert_eq!(
             line,
             "\u{1e}HUNTBOOK\u{1e}{\"kind\":\"display\",\"data\":{\"text/plain\":\"42\"},\
-             \"metadata\":{},\"display_id\":null}\n"
+             \"metadata\":{},\"display_id\":null,\"token\":\"\"}\n"
         );
     }
 
@@ -179,10 +195,14 @@ mod tests {
         let bundle = MimeBundle::new("x");
         let update = update_line(&bundle, "progress");
         assert!(update.contains("\"kind\":\"update\""));
-        assert!(update.ends_with("\"display_id\":\"progress\"}\n"));
+        assert!(update.contains("\"display_id\":\"progress\""));
         let result = result_line(&bundle);
         assert!(result.contains("\"kind\":\"result\""));
-        assert!(result.ends_with("\"display_id\":null}\n"));
+        assert!(result.contains("\"display_id\":null"));
+        assert!(
+            result.ends_with("\"token\":\"\"}\n"),
+            "no token outside a kernel session"
+        );
     }
 
     #[test]
