@@ -67,7 +67,15 @@ pub async fn serve(
         }
     });
     tokio::spawn(send_replies(shell_send, shell_rx));
-    tokio::spawn(async move { while heartbeat.single_heartbeat().await.is_ok() {} });
+    tokio::spawn(async move {
+        // The protocol's heartbeat echoes each message back unchanged.
+        use zeromq::{SocketRecv, SocketSend};
+        while let Ok(ping) = heartbeat.socket.recv().await {
+            if heartbeat.socket.send(ping).await.is_err() {
+                break;
+            }
+        }
+    });
 
     let outbox = Outbox {
         iopub: iopub_tx.clone(),
