@@ -120,13 +120,12 @@ fn load_prelude(
 /// Starts evcxr's cargo project from the Cargo.lock the prelude was built with, so cargo
 /// resolves exactly the prebuilt versions (and needs no registry access to do so).
 fn seed_lock_file(index: &PreludeIndex, work_dir: &Path) {
-    let crate_dir = work_dir;
-    if let Err(error) = std::fs::create_dir_all(crate_dir)
-        .and_then(|()| std::fs::copy(index.lock_path(), crate_dir.join("Cargo.lock")).map(|_| ()))
-    {
+    let copied = std::fs::create_dir_all(work_dir)
+        .and_then(|()| std::fs::copy(index.lock_path(), work_dir.join("Cargo.lock")));
+    if let Err(error) = copied {
         tracing::warn!(
             "could not seed Cargo.lock in {}: {error}",
-            crate_dir.display()
+            work_dir.display()
         );
     }
 }
