@@ -8,9 +8,10 @@
 //!
 //! `kind` is `display` (a `display_data`), `update` (an `update_display_data` for `display_id`)
 //! or `result` (the cell's `execute_result`). `token` must equal the secret the kernel gave the
-//! session in `HUNTBOOK_DISPLAY_TOKEN`: a line without it is shown as plain text, so a log record
-//! printed by a cell cannot pose as a display and inject markup. The prelude crate writes these lines; the kernel
-//! keeps its own copy of the format here because it never links the prelude.
+//! session in `HUNTBOOK_DISPLAY_TOKEN`: a line without it is shown as plain text, so a log
+//! record printed by a cell cannot pose as a display and inject markup. The prelude crate
+//! writes these lines; the kernel keeps its own copy of the format here because it never links
+//! the prelude.
 
 use serde::Deserialize;
 use serde_json::{Map, Value};

@@ -15,9 +15,9 @@
 //!   (the value of the cell's final expression, an `execute_result`).
 //! - `data` maps MIME types to strings, `text/plain` first; it always has `text/plain`.
 //! - `metadata` is an empty object for now.
+//! - `display_id` is a string for `display` with an id and for `update`, else `null`.
 //! - `token` is the session's secret from `HUNTBOOK_DISPLAY_TOKEN` (empty outside a kernel);
 //!   the kernel ignores display lines without it, so printed data cannot forge a display.
-//! - `display_id` is a string for `display` with an id and for `update`, else `null`.
 //! - Fields come in the order above. JSON escapes every control character, so neither a
 //!   newline nor the marker can appear inside the object.
 //!
