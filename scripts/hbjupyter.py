@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import os
 import queue
+import re
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -476,6 +477,29 @@ def remote_references(html: str) -> list[str]:
         re.IGNORECASE,
     )
     return [a or b for a, b in pattern.findall(html)]
+
+
+# What the kernel itself writes to a cell's stderr: the notice that the first cell waits for
+# the session, and cargo's progress lines while a cell's crate builds.
+KERNEL_STDERR_PREFIXES = ("huntbook: starting the session",)
+CARGO_PROGRESS = re.compile(r"^\s*(Compiling|Finished|Blocking|Updating|Locking|Adding|Downloaded|Downloading|Checking)\b")
+
+
+def iter_stderr_outputs(nb: Any) -> Iterable[tuple[int, str]]:
+    """(cell index, text) for every stderr stream a cell wrote, except the kernel's own notice.
+
+    A `?` that returns an error from a cell is not an "error" output in evcxr: the error's text
+    goes to stderr and the cell ends. The demo notebooks write nothing to stderr, so any text
+    there means a step failed.
+    """
+    for index, cell in enumerate(nb.cells):
+        for output in cell.get("outputs", []):
+            if output.get("output_type") == "stream" and output.get("name") == "stderr":
+                lines = [line for line in output.get("text", "").splitlines()
+                         if line.strip() and not line.startswith(KERNEL_STDERR_PREFIXES)
+                         and not CARGO_PROGRESS.match(line)]
+                if lines:
+                    yield index, "\n".join(lines)
 
 
 def iter_error_outputs(nb: Any) -> Iterable[tuple[int, dict[str, Any]]]:

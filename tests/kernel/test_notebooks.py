@@ -23,6 +23,8 @@ def test_notebook_executes(path):
     nb = nbformat.read(run.executed, as_version=4)
     errors = list(hbjupyter.iter_error_outputs(nb))
     assert not errors, f"error outputs in {path.name}: {errors}"
+    stderr = list(hbjupyter.iter_stderr_outputs(nb))
+    assert not stderr, f"cells of {path.name} wrote to stderr (a failed `?`): {stderr}"
     code_cells = [c for c in nb.cells if c.cell_type == "code" and c.source.strip()]
     assert all(c.get("execution_count") for c in code_cells), "a code cell was not executed"
     assert nb.metadata.get("language_info", {}).get("name") == "rust"

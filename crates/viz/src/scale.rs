@@ -152,3 +152,33 @@ mod tests {
         assert_eq!(Linear::new(1.0, 1.0, 7.0, 9.0).map(1.0), 7.0);
     }
 }
+
+/// A rectangle of the drawing (the plot area of a chart), in pixels.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub(crate) struct Area {
+    /// Left edge.
+    pub(crate) x: f64,
+    /// Top edge.
+    pub(crate) y: f64,
+    /// Width.
+    pub(crate) w: f64,
+    /// Height.
+    pub(crate) h: f64,
+}
+
+impl Area {
+    /// The right edge.
+    pub(crate) fn right(&self) -> f64 {
+        self.x + self.w
+    }
+
+    /// The bottom edge.
+    pub(crate) fn bottom(&self) -> f64 {
+        self.y + self.h
+    }
+
+    /// The area as `[x, y, w, h]` for the view script.
+    pub(crate) fn to_json(self) -> serde_json::Value {
+        serde_json::json!([self.x, self.y, self.w, self.h])
+    }
+}

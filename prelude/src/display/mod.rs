@@ -2,20 +2,25 @@
 //!
 //! - [`Render`] turns a value into a [`MimeBundle`]; it is implemented for polars
 //!   [`DataFrame`](polars::prelude::DataFrame) (see [`Table`]), for
-//!   [`Svg`](huntbook_viz::Svg) and for references to any `Render` type.
+//!   [`Svg`](huntbook_viz::Svg), entities, alerts and events from the data layer, and for
+//!   references to any `Render` type.
 //! - [`display`], [`display_with_id`] and [`update_display`] send a bundle to the kernel
 //!   right away, in the line format that [`protocol`] documents.
 //! - [`RenderResult`] and [`DebugResult`] let the kernel show a cell's final expression
 //!   without a second compile.
 
 mod bundle;
+mod data;
 mod frame;
+mod progress;
 pub mod protocol;
 mod result;
 mod svg;
+mod view;
 
 pub use bundle::{MimeBundle, mime};
 pub use frame::Table;
+pub use progress::Progress;
 pub use result::{DebugResult, RenderResult, debug_bundle};
 
 use protocol::{display_line, emit, update_line};

@@ -4,7 +4,7 @@
 //! methods. A tooltip becomes a native `<title>` child, which browsers show on hover without
 //! any script.
 
-use super::write::{attr, close, num_attr};
+use super::write::{Attrs, attr, close, num_attr};
 use crate::escape::push_xml;
 
 const DEFAULT_FILL: &str = "#4c78a8";
@@ -22,6 +22,8 @@ pub enum Element {
     Line(Line),
     /// A run of text.
     Text(Text),
+    /// A path drawn from SVG path data.
+    Path(Path),
 }
 
 impl Element {
@@ -32,6 +34,7 @@ impl Element {
             Element::Circle(circle) => circle.write(out),
             Element::Line(line) => line.write(out),
             Element::Text(text) => text.write(out),
+            Element::Path(path) => path.write(out),
         }
     }
 }
@@ -45,6 +48,7 @@ pub struct Rect {
     height: f64,
     fill: String,
     tooltip: Option<String>,
+    extra: Attrs,
 }
 
 impl Rect {
@@ -57,6 +61,7 @@ impl Rect {
             height,
             fill: DEFAULT_FILL.to_owned(),
             tooltip: None,
+            extra: Attrs::default(),
         }
     }
 
@@ -80,6 +85,7 @@ impl Rect {
         num_attr(out, "width", self.width.max(0.0));
         num_attr(out, "height", self.height.max(0.0));
         attr(out, "fill", &self.fill);
+        self.extra.write(out);
         close(out, "rect", self.tooltip.as_deref());
     }
 }
@@ -92,6 +98,7 @@ pub struct Circle {
     r: f64,
     fill: String,
     tooltip: Option<String>,
+    extra: Attrs,
 }
 
 impl Circle {
@@ -103,6 +110,7 @@ impl Circle {
             r,
             fill: DEFAULT_FILL.to_owned(),
             tooltip: None,
+            extra: Attrs::default(),
         }
     }
 
@@ -124,6 +132,7 @@ impl Circle {
         num_attr(out, "cy", self.cy);
         num_attr(out, "r", self.r.max(0.0));
         attr(out, "fill", &self.fill);
+        self.extra.write(out);
         close(out, "circle", self.tooltip.as_deref());
     }
 }
@@ -137,6 +146,8 @@ pub struct Line {
     y2: f64,
     stroke: String,
     stroke_width: f64,
+    tooltip: Option<String>,
+    extra: Attrs,
 }
 
 impl Line {
@@ -149,7 +160,15 @@ impl Line {
             y2,
             stroke: DEFAULT_STROKE.to_owned(),
             stroke_width: 1.0,
+            tooltip: None,
+            extra: Attrs::default(),
         }
+    }
+
+    /// Sets the text shown when the pointer rests on the line.
+    pub fn tooltip(mut self, text: &str) -> Self {
+        self.tooltip = Some(text.to_owned());
+        self
     }
 
     /// Sets the stroke colour.
@@ -172,7 +191,8 @@ impl Line {
         num_attr(out, "y2", self.y2);
         attr(out, "stroke", &self.stroke);
         num_attr(out, "stroke-width", self.stroke_width);
-        close(out, "line", None);
+        self.extra.write(out);
+        close(out, "line", self.tooltip.as_deref());
     }
 }
 
@@ -208,6 +228,7 @@ pub struct Text {
     anchor: Anchor,
     fill: String,
     tooltip: Option<String>,
+    extra: Attrs,
 }
 
 impl Text {
@@ -221,6 +242,7 @@ impl Text {
             anchor: Anchor::Start,
             fill: DEFAULT_TEXT.to_owned(),
             tooltip: None,
+            extra: Attrs::default(),
         }
     }
 
@@ -257,6 +279,7 @@ impl Text {
             attr(out, "text-anchor", self.anchor.as_str());
         }
         attr(out, "fill", &self.fill);
+        self.extra.write(out);
         out.push('>');
         if let Some(tip) = &self.tooltip {
             out.push_str("<title>");
@@ -268,6 +291,117 @@ impl Text {
     }
 }
 
+/// A shape drawn from SVG path data (`M 0 0 L 10 10 Z`), unfilled unless a fill is set.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Path {
+    d: String,
+    fill: String,
+    stroke: String,
+    stroke_width: f64,
+    tooltip: Option<String>,
+    extra: Attrs,
+}
+
+impl Path {
+    /// A path with no fill and a one-pixel stroke in the default colour.
+    pub fn new(d: impl Into<String>) -> Self {
+        Path {
+            d: d.into(),
+            fill: "none".to_owned(),
+            stroke: DEFAULT_STROKE.to_owned(),
+            stroke_width: 1.0,
+            tooltip: None,
+            extra: Attrs::default(),
+        }
+    }
+
+    /// Sets the fill colour.
+    pub fn fill(mut self, colour: &str) -> Self {
+        self.fill = colour.to_owned();
+        self
+    }
+
+    /// Sets the stroke colour (`none` for no outline).
+    pub fn stroke(mut self, colour: &str) -> Self {
+        self.stroke = colour.to_owned();
+        self
+    }
+
+    /// Sets the stroke width in pixels.
+    pub fn stroke_width(mut self, width: f64) -> Self {
+        self.stroke_width = width;
+        self
+    }
+
+    /// Sets the text shown when the pointer rests on the path.
+    pub fn tooltip(mut self, text: &str) -> Self {
+        self.tooltip = Some(text.to_owned());
+        self
+    }
+
+    fn write(&self, out: &mut String) {
+        out.push_str("<path");
+        attr(out, "d", &self.d);
+        attr(out, "fill", &self.fill);
+        attr(out, "stroke", &self.stroke);
+        num_attr(out, "stroke-width", self.stroke_width);
+        self.extra.write(out);
+        close(out, "path", self.tooltip.as_deref());
+    }
+}
+
+/// A group of shapes sharing attributes (a class, a transform, a tooltip for all of them).
+///
+/// Open it with [`Svg::open`](super::Svg::open) and end it with
+/// [`Svg::close`](super::Svg::close); everything added in between belongs to the group.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct Group {
+    tooltip: Option<String>,
+    extra: Attrs,
+}
+
+impl Group {
+    /// An empty group with no attributes.
+    pub fn new() -> Self {
+        Group::default()
+    }
+
+    /// Sets the text shown when the pointer rests on any shape of the group.
+    pub fn tooltip(mut self, text: &str) -> Self {
+        self.tooltip = Some(text.to_owned());
+        self
+    }
+
+    pub(super) fn write_open(&self, out: &mut String) {
+        out.push_str("<g");
+        self.extra.write(out);
+        out.push('>');
+        if let Some(tip) = &self.tooltip {
+            out.push_str("<title>");
+            push_xml(out, tip);
+            out.push_str("</title>");
+        }
+        out.push('\n');
+    }
+}
+
+/// Adds `attr(name, value)` to shapes: any further attribute, its value escaped.
+macro_rules! extra_attrs {
+    ($($shape:ident),*) => {$(
+        impl $shape {
+            /// Adds one more attribute, such as `class`, `opacity`, `stroke-dasharray` or a
+            /// `data-*` value read by the view script. The value is escaped; the name comes
+            /// from code, never from data.
+            pub fn attr(mut self, name: &'static str, value: impl Into<String>) -> Self {
+                self.extra.push(name, value.into());
+                self
+            }
+        }
+    )*};
+}
+
+extra_attrs!(Rect, Circle, Line, Text, Path, Group);
+
 macro_rules! into_element {
     ($($shape:ident),*) => {$(
         impl From<$shape> for Element {
@@ -278,7 +412,7 @@ macro_rules! into_element {
     )*};
 }
 
-into_element!(Rect, Circle, Line, Text);
+into_element!(Rect, Circle, Line, Text, Path);
 
 #[cfg(test)]
 mod tests {

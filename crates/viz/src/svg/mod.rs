@@ -8,7 +8,8 @@
 mod element;
 mod write;
 
-pub use element::{Anchor, Circle, Element, Line, Rect, Text};
+pub use element::{Anchor, Circle, Element, Group, Line, Path, Rect, Text};
+pub(crate) use write::number;
 
 use crate::escape::push_xml;
 
@@ -32,6 +33,7 @@ pub struct Svg {
     height: u32,
     title: Option<String>,
     body: String,
+    open_groups: usize,
 }
 
 impl Svg {
@@ -42,6 +44,7 @@ impl Svg {
             height,
             title: None,
             body: String::new(),
+            open_groups: 0,
         }
     }
 
@@ -72,6 +75,30 @@ impl Svg {
         self
     }
 
+    /// Opens a group: shapes added until the matching [`close`](Self::close) belong to it.
+    pub fn open(&mut self, group: Group) -> &mut Self {
+        group.write_open(&mut self.body);
+        self.open_groups += 1;
+        self
+    }
+
+    /// Closes the most recently opened group; does nothing when no group is open.
+    pub fn close(&mut self) -> &mut Self {
+        if self.open_groups > 0 {
+            self.open_groups -= 1;
+            self.body.push_str("</g>\n");
+        }
+        self
+    }
+
+    /// Appends markup written by this crate's own code (definitions such as a `<clipPath>`).
+    ///
+    /// Never pass text from data here: it is not escaped.
+    pub(crate) fn push_markup(&mut self, markup: &str) -> &mut Self {
+        self.body.push_str(markup);
+        self
+    }
+
     /// The document as SVG markup, one element per line.
     pub fn to_svg_string(&self) -> String {
         let mut out = String::with_capacity(self.body.len() + 200);
@@ -88,6 +115,10 @@ impl Svg {
             out.push_str("</title>\n");
         }
         out.push_str(&self.body);
+        // A group left open by mistake would make the document invalid XML.
+        for _ in 0..self.open_groups {
+            out.push_str("</g>\n");
+        }
         out.push_str("</svg>\n");
         out
     }

@@ -2,6 +2,24 @@
 
 use crate::escape::push_xml;
 
+/// Attributes beyond a shape's own, in the order they were added.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub(crate) struct Attrs(Vec<(&'static str, String)>);
+
+impl Attrs {
+    /// Adds `name="value"`.
+    pub(crate) fn push(&mut self, name: &'static str, value: String) {
+        self.0.push((name, value));
+    }
+
+    /// Writes every attribute, values escaped.
+    pub(crate) fn write(&self, out: &mut String) {
+        for (name, value) in &self.0 {
+            attr(out, name, value);
+        }
+    }
+}
+
 /// Writes ` name="value"` with the value escaped.
 pub(super) fn attr(out: &mut String, name: &str, value: &str) {
     out.push(' ');
@@ -38,7 +56,7 @@ pub(super) fn close(out: &mut String, tag: &str, tooltip: Option<&str>) {
 ///
 /// Sub-pixel precision beyond that only makes documents bigger. A value that is not finite is
 /// written as 0 so that the document stays valid.
-pub(super) fn number(value: f64) -> String {
+pub(crate) fn number(value: f64) -> String {
     if !value.is_finite() {
         return "0".to_owned();
     }

@@ -9,7 +9,7 @@
 /// Returns `text` escaped for use in XML or HTML text and attribute values.
 ///
 /// ```
-/// use huntbook_viz::escape::xml;
+/// use huntbook_data::escape::xml;
 ///
 /// assert_eq!(xml("a<b & \"c\""), "a&lt;b &amp; &quot;c&quot;");
 /// ```

@@ -1,0 +1,249 @@
+//! Likelihoods of sessions and of sliding windows, the rarest window, and frame scoring.
+//!
+//! A window's likelihood is the first command's prior (or, for the first window with start/end
+//! tokens, P(first | `##START##`)) times each transition, each command's probability multiplied
+//! by the geometric-mean probability of its parameter set. With start/end tokens the session is
+//! extended by `##END##` before windows are cut, so a session of `n` commands has `n + 2 - w`
+//! windows of length `w`; without them it has `n + 1 - w`.
+
+use polars::prelude::*;
+
+use super::AnomSeqError;
+use super::model::{END, Model, START, TokCmd};
+use super::session::{Cmd, read_sessions};
+
+/// How windows are scored.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct WindowOptions {
+    /// Window length (number of commands), at least 1.
+    pub window_length: usize,
+    /// Frame sessions with `##START##` / `##END##`.
+    pub use_start_end_tokens: bool,
+    /// Take the `window_length`-th root of each window's likelihood.
+    pub use_geo_mean: bool,
+}
+
+impl Default for WindowOptions {
+    fn default() -> Self {
+        WindowOptions {
+            window_length: 3,
+            use_start_end_tokens: true,
+            use_geo_mean: false,
+        }
+    }
+}
+
+impl WindowOptions {
+    /// Sets the window length.
+    pub fn with_window_length(mut self, len: usize) -> Self {
+        self.window_length = len;
+        self
+    }
+
+    /// Frames sessions with start/end tokens, or not.
+    pub fn with_start_end_tokens(mut self, on: bool) -> Self {
+        self.use_start_end_tokens = on;
+        self
+    }
+
+    /// Uses the geometric mean of each window's likelihood, or not.
+    pub fn with_geo_mean(mut self, on: bool) -> Self {
+        self.use_geo_mean = on;
+        self
+    }
+}
+
+/// The least likely window of a session.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct RarestWindow {
+    /// Index of the window's first command in the session.
+    pub start: usize,
+    /// Commands of the session in the window (one less than the window length when the window
+    /// ends with `##END##`).
+    pub len: usize,
+    /// The window's likelihood.
+    pub likelihood: f64,
+}
+
+impl Model {
+    /// Likelihood of a whole session (with start/end tokens: framed by them).
+    pub fn session_likelihood(&self, session: &[Cmd], use_start_end_tokens: bool) -> f64 {
+        let toks = self.tokenize(session);
+        let pp: Vec<f64> = toks.iter().map(|c| self.param_set_prob(c)).collect();
+        let mut lik = self.span(&toks, &pp, use_start_end_tokens);
+        if use_start_end_tokens && let Some(last) = toks.last() {
+            lik *= self.trans(last.cmd, END);
+        }
+        lik
+    }
+
+    /// The session likelihood's `len(session)`-th root.
+    pub fn session_geomean_likelihood(&self, session: &[Cmd], use_start_end_tokens: bool) -> f64 {
+        let lik = self.session_likelihood(session, use_start_end_tokens);
+        lik.powf(1.0 / session.len() as f64)
+    }
+
+    /// Likelihood of every window of the session, in order.
+    pub fn window_likelihoods(&self, session: &[Cmd], options: &WindowOptions) -> Vec<f64> {
+        let mut toks = self.tokenize(session);
+        if options.use_start_end_tokens {
+            toks.push(TokCmd {
+                cmd: END,
+                params: Vec::new(),
+            });
+        }
+        let pp: Vec<f64> = toks.iter().map(|c| self.param_set_prob(c)).collect();
+        let w = options.window_length;
+        if w == 0 || toks.len() < w {
+            return Vec::new();
+        }
+        (0..=toks.len() - w)
+            .map(|i| {
+                let start = options.use_start_end_tokens && i == 0;
+                let lik = self.span(&toks[i..i + w], &pp[i..i + w], start);
+                if options.use_geo_mean {
+                    lik.powf(1.0 / w as f64)
+                } else {
+                    lik
+                }
+            })
+            .collect()
+    }
+
+    /// The least likely window (the first one on ties), or `None` when the session is too short.
+    pub fn rarest_window(&self, session: &[Cmd], options: &WindowOptions) -> Option<RarestWindow> {
+        let liks = self.window_likelihoods(session, options);
+        let mut best: Option<(usize, f64)> = None;
+        for (i, lik) in liks.into_iter().enumerate() {
+            if best.is_none_or(|(_, b)| lik < b) {
+                best = Some((i, lik));
+            }
+        }
+        best.map(|(start, likelihood)| RarestWindow {
+            start,
+            len: options.window_length.min(session.len() - start),
+            likelihood,
+        })
+    }
+
+    /// Likelihood of consecutive commands, without the end token.
+    fn span(&self, toks: &[TokCmd], pp: &[f64], use_start: bool) -> f64 {
+        let Some(first) = toks.first() else {
+            return f64::NAN;
+        };
+        let lead = if use_start {
+            self.trans(START, first.cmd)
+        } else {
+            self.prior(first.cmd)
+        };
+        let mut prob = lead * pp[0];
+        for i in 1..toks.len() {
+            prob *= self.trans(toks[i - 1].cmd, toks[i].cmd);
+            prob *= pp[i];
+        }
+        prob
+    }
+}
+
+/// Column names [`score_sessions_with`] adds: (likelihood, window).
+pub fn score_column_names(options: &WindowOptions) -> (String, String) {
+    let n = options.window_length;
+    let geo = if options.use_geo_mean { "_geo" } else { "" };
+    (
+        format!("rarest_window{n}{geo}_likelihood"),
+        format!("rarest_window{n}{geo}"),
+    )
+}
+
+/// Trains a model on the session column and adds `rarest_window{n}_likelihood` (Float64) and
+/// `rarest_window{n}` (the window's commands, same dtype as the session column), as msticpy's
+/// `score_sessions` does (start/end tokens, no geometric mean).
+///
+/// Sessions too short for a window get NaN and an empty window; null or empty sessions are left
+/// out of training and get a null likelihood and a null window.
+pub fn score_sessions(
+    data: &DataFrame,
+    session_column: &str,
+    window_length: usize,
+) -> Result<DataFrame, AnomSeqError> {
+    let options = WindowOptions::default().with_window_length(window_length);
+    score_sessions_with(data, session_column, &options)
+}
+
+/// [`score_sessions`] with window options; with the geometric mean the columns are named
+/// `rarest_window{n}_geo_likelihood` and `rarest_window{n}_geo`.
+pub fn score_sessions_with(
+    data: &DataFrame,
+    session_column: &str,
+    options: &WindowOptions,
+) -> Result<DataFrame, AnomSeqError> {
+    if options.window_length == 0 {
+        return Err(AnomSeqError::BadWindow { window_length: 0 });
+    }
+    let col = data
+        .column(session_column)
+        .map_err(|_| AnomSeqError::MissingColumn {
+            column: session_column.to_string(),
+        })?;
+    let read = read_sessions(col)?;
+    let training: Vec<Vec<Cmd>> = read
+        .sessions
+        .iter()
+        .flatten()
+        .filter(|s| !s.is_empty())
+        .cloned()
+        .collect();
+    if training.is_empty() {
+        return Err(AnomSeqError::NoSessions {
+            column: session_column.to_string(),
+        });
+    }
+    let model = Model::train(&training, read.kind);
+
+    let mut liks = Vec::with_capacity(read.sessions.len());
+    let mut offsets = Vec::with_capacity(read.sessions.len());
+    let mut lens = Vec::with_capacity(read.sessions.len());
+    for session in &read.sessions {
+        let (lik, start, len) = match session.as_deref() {
+            None | Some([]) => (None, None, None),
+            Some(s) => match model.rarest_window(s, options) {
+                Some(r) => (Some(r.likelihood), Some(r.start as i64), Some(r.len as i64)),
+                None => (Some(f64::NAN), Some(0), Some(0)),
+            },
+        };
+        liks.push(lik);
+        offsets.push(start);
+        lens.push(len);
+    }
+    add_score_columns(data, col, options, liks, offsets, lens)
+}
+
+fn add_score_columns(
+    data: &DataFrame,
+    sessions: &Column,
+    options: &WindowOptions,
+    liks: Vec<Option<f64>>,
+    offsets: Vec<Option<i64>>,
+    lens: Vec<Option<i64>>,
+) -> Result<DataFrame, AnomSeqError> {
+    let (lik_name, win_name) = score_column_names(options);
+    let frame = DataFrame::new(
+        data.height(),
+        vec![
+            sessions.clone().with_name("__s".into()),
+            Column::new("__o".into(), offsets),
+            Column::new("__l".into(), lens),
+        ],
+    )?;
+    let windows = frame
+        .lazy()
+        .select([col("__s")
+            .list()
+            .slice(col("__o"), col("__l"))
+            .alias(win_name.as_str())])
+        .collect()?;
+    let mut out = data.clone();
+    out.with_column(Column::new(lik_name.as_str().into(), liks))?;
+    out.with_column(windows.column(&win_name)?.clone())?;
+    Ok(out)
+}

@@ -1,0 +1,286 @@
+//! DataFrame in, DataFrame out: extraction over text columns, and summaries.
+//!
+//! [`IocExtractor::extract_frame`] produces one row per finding:
+//!
+//! | column | dtype | meaning |
+//! |---|---|---|
+//! | `source_row` | u32 | row of the input frame |
+//! | `source_column` | str | column of the input frame |
+//! | `ioc_type` | str | msticpy's type name (`ipv4`, `dns`, `md5_hash`, …) |
+//! | `value` | str | refanged, normalised value |
+//! | `start`, `end` | u32 | byte span in the cell's text |
+//! | `defanged` | bool | the text spelled it defanged |
+//! | `ip_class` | str, nullable | `global`, `private`, `loopback`, … for IP types |
+//!
+//! [`summarise_frame`] collapses that to one row per `(ioc_type, value)`.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use polars::prelude::{Column, DataFrame, DataType};
+
+use huntbook_data::IocType;
+
+use super::{Ioc, IocError, IocExtractor};
+
+impl IocExtractor {
+    /// Extracts from the text `columns` of `frame`. Null cells are skipped; a column that is
+    /// missing or not a string column is an error naming it.
+    pub fn extract_frame(
+        &self,
+        frame: &DataFrame,
+        columns: &[&str],
+    ) -> Result<DataFrame, IocError> {
+        let texts = text_columns(frame, columns)?;
+        if u32::try_from(frame.height()).is_err() {
+            return Err(IocError::TooManyRows {
+                rows: frame.height(),
+            });
+        }
+        let mut rows = FrameRows::default();
+        for (name, column) in texts {
+            let strings = column.str()?;
+            for (row, cell) in strings.iter().enumerate() {
+                let Some(text) = cell else {
+                    continue;
+                };
+                for ioc in self.extract(text) {
+                    rows.push(row, name, ioc);
+                }
+            }
+        }
+        rows.into_frame()
+    }
+}
+
+/// Checks the requested columns exist and hold text.
+fn text_columns<'a, 'n>(
+    frame: &'a DataFrame,
+    columns: &[&'n str],
+) -> Result<Vec<(&'n str, &'a Column)>, IocError> {
+    columns
+        .iter()
+        .map(|&name| {
+            let column = frame.column(name).map_err(|_| IocError::MissingColumn {
+                column: name.to_string(),
+                available: frame
+                    .get_column_names()
+                    .iter()
+                    .map(|n| n.as_str())
+                    .collect::<Vec<_>>()
+                    .join(", "),
+            })?;
+            if column.dtype() != &DataType::String {
+                return Err(IocError::NotText {
+                    column: name.to_string(),
+                    dtype: column.dtype().to_string(),
+                });
+            }
+            Ok((name, column))
+        })
+        .collect()
+}
+
+/// Column buffers for the extraction frame.
+#[derive(Default)]
+struct FrameRows {
+    source_row: Vec<u32>,
+    source_column: Vec<String>,
+    ioc_type: Vec<&'static str>,
+    value: Vec<String>,
+    start: Vec<u32>,
+    end: Vec<u32>,
+    defanged: Vec<bool>,
+    ip_class: Vec<Option<&'static str>>,
+}
+
+impl FrameRows {
+    fn push(&mut self, row: usize, column: &str, ioc: Ioc) {
+        // Cells over 4 GiB cannot occur in polars string columns; saturate rather than wrap.
+        let offset = |v: usize| u32::try_from(v).unwrap_or(u32::MAX);
+        self.source_row.push(offset(row));
+        self.source_column.push(column.to_string());
+        self.ioc_type.push(ioc.ioc_type.as_str());
+        self.value.push(ioc.value);
+        self.start.push(offset(ioc.start));
+        self.end.push(offset(ioc.end));
+        self.defanged.push(ioc.defanged);
+        self.ip_class.push(ioc.ip_class.map(|c| c.as_str()));
+    }
+
+    fn into_frame(self) -> Result<DataFrame, IocError> {
+        let height = self.source_row.len();
+        let columns = vec![
+            Column::new("source_row".into(), self.source_row),
+            Column::new("source_column".into(), self.source_column),
+            Column::new("ioc_type".into(), self.ioc_type),
+            Column::new("value".into(), self.value),
+            Column::new("start".into(), self.start),
+            Column::new("end".into(), self.end),
+            Column::new("defanged".into(), self.defanged),
+            Column::new("ip_class".into(), self.ip_class),
+        ];
+        Ok(DataFrame::new(height, columns)?)
+    }
+}
+
+/// One unique indicator and how often it was seen.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct IocCount {
+    /// What it is.
+    pub ioc_type: IocType,
+    /// The refanged value.
+    pub value: String,
+    /// How many times it occurred.
+    pub count: usize,
+    /// True when any occurrence was defanged.
+    pub defanged: bool,
+}
+
+/// Unique `(ioc_type, value)` pairs with their counts, ordered by type then value.
+pub fn summarise(iocs: &[Ioc]) -> Vec<IocCount> {
+    let mut counts: BTreeMap<(IocType, &str), (usize, bool)> = BTreeMap::new();
+    for ioc in iocs {
+        let entry = counts
+            .entry((ioc.ioc_type, ioc.value.as_str()))
+            .or_default();
+        entry.0 += 1;
+        entry.1 |= ioc.defanged;
+    }
+    counts
+        .into_iter()
+        .map(|((ioc_type, value), (count, defanged))| IocCount {
+            ioc_type,
+            value: value.to_string(),
+            count,
+            defanged,
+        })
+        .collect()
+}
+
+/// Collapses an [`IocExtractor::extract_frame`] result to one row per `(ioc_type, value)`:
+/// columns `ioc_type`, `value`, `count` (u32, occurrences), `rows` (u32, distinct source rows),
+/// `defanged` (any occurrence defanged), `ip_class`; ordered by type then value.
+pub fn summarise_frame(iocs: &DataFrame) -> Result<DataFrame, IocError> {
+    let types = iocs.column("ioc_type")?.str()?;
+    let values = iocs.column("value")?.str()?;
+    let rows = iocs.column("source_row")?.u32()?;
+    let defanged = iocs.column("defanged")?.bool()?;
+    let classes = iocs.column("ip_class")?.str()?;
+    let mut groups: BTreeMap<(&str, &str), Group<'_>> = BTreeMap::new();
+    for i in 0..iocs.height() {
+        let (Some(t), Some(v)) = (types.get(i), values.get(i)) else {
+            continue;
+        };
+        let group = groups.entry((t, v)).or_default();
+        group.count += 1;
+        group.rows.extend(rows.get(i));
+        group.defanged |= defanged.get(i).unwrap_or(false);
+        group.ip_class = group.ip_class.or(classes.get(i));
+    }
+    summary_frame(groups)
+}
+
+#[derive(Default)]
+struct Group<'a> {
+    count: u32,
+    rows: BTreeSet<u32>,
+    defanged: bool,
+    ip_class: Option<&'a str>,
+}
+
+fn summary_frame(groups: BTreeMap<(&str, &str), Group<'_>>) -> Result<DataFrame, IocError> {
+    let height = groups.len();
+    let types: Vec<&str> = groups.keys().map(|(t, _)| *t).collect();
+    let values: Vec<&str> = groups.keys().map(|(_, v)| *v).collect();
+    let counts: Vec<u32> = groups.values().map(|g| g.count).collect();
+    let rows: Vec<u32> = groups
+        .values()
+        .map(|g| u32::try_from(g.rows.len()).unwrap_or(u32::MAX))
+        .collect();
+    let defanged: Vec<bool> = groups.values().map(|g| g.defanged).collect();
+    let classes: Vec<Option<&str>> = groups.values().map(|g| g.ip_class).collect();
+    let frame = DataFrame::new(
+        height,
+        vec![
+            Column::new("ioc_type".into(), types),
+            Column::new("value".into(), values),
+            Column::new("count".into(), counts),
+            Column::new("rows".into(), rows),
+            Column::new("defanged".into(), defanged),
+            Column::new("ip_class".into(), classes),
+        ],
+    )?;
+    Ok(frame)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::ioc::IocOptions;
+
+    #[test]
+    fn frame_columns_and_errors() {
+        let ex = IocExtractor::new(IocOptions::default()).unwrap();
+        let df = DataFrame::new(
+            3,
+            vec![
+                Column::new(
+                    "cmd".into(),
+                    [Some("ping 8.8.8.8"), None, Some("curl evil[.]com 8.8.8.8")],
+                ),
+                Column::new("n".into(), [1i64, 2, 3]),
+            ],
+        )
+        .unwrap();
+        let out = ex.extract_frame(&df, &["cmd"]).unwrap();
+        let names: Vec<&str> = out.get_column_names().iter().map(|n| n.as_str()).collect();
+        assert_eq!(
+            names,
+            [
+                "source_row",
+                "source_column",
+                "ioc_type",
+                "value",
+                "start",
+                "end",
+                "defanged",
+                "ip_class"
+            ]
+        );
+        assert_eq!(out.height(), 3);
+        let rows: Vec<Option<u32>> = out
+            .column("source_row")
+            .unwrap()
+            .u32()
+            .unwrap()
+            .iter()
+            .collect();
+        assert_eq!(rows, [Some(0), Some(2), Some(2)]);
+
+        let err = ex.extract_frame(&df, &["n"]).unwrap_err().to_string();
+        assert!(err.contains("\"n\"") && err.contains("i64"), "{err}");
+        let err = ex.extract_frame(&df, &["nope"]).unwrap_err().to_string();
+        assert!(err.contains("nope") && err.contains("cmd"), "{err}");
+
+        let summary = summarise_frame(&out).unwrap();
+        assert_eq!(summary.height(), 2);
+        let counts: Vec<Option<u32>> = summary
+            .column("count")
+            .unwrap()
+            .u32()
+            .unwrap()
+            .iter()
+            .collect();
+        assert_eq!(counts, [Some(1), Some(2)]);
+    }
+
+    #[test]
+    fn summarise_counts_repeats() {
+        let ex = IocExtractor::new(IocOptions::default()).unwrap();
+        let iocs = ex.extract("8.8.8.8 8[.]8[.]8[.]8 evil.com");
+        let summary = summarise(&iocs);
+        assert_eq!(summary.len(), 2);
+        assert_eq!(summary[0].value, "8.8.8.8");
+        assert_eq!((summary[0].count, summary[0].defanged), (2, true));
+    }
+}

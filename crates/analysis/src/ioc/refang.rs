@@ -1,0 +1,315 @@
+//! Refanging (`hxxp://evil[.]com` → `http://evil.com`) and defanging (the reverse).
+//!
+//! Two tools live here:
+//! - [`refang`] rewrites free text the way threat reports are usually cleaned up (the
+//!   conventions of the ioc-fanger project: bracketed dots and ats in many spellings, `xxxx://`
+//!   schemes, spaced-out `AT`/`DOT`, comma-separated IPv4 octets, …). It is a sequence of rules,
+//!   each a regex plus a check of the surrounding text where the rule needs one.
+//! - [`ValueFanger`] refangs a single matched indicator. It only knows the spellings the
+//!   scanner accepts (see `patterns`), so it never rewrites a real path or key by accident.
+//!
+//! [`defang`] neuters text for safe sharing: dots inside words become `[.]`, `@` becomes `(at)`,
+//! `http://` becomes `hXXp://`.
+
+use std::sync::OnceLock;
+
+use aho_corasick::{AhoCorasick, AhoCorasickBuilder, MatchKind};
+use regex::{Match, Regex};
+
+/// Refangs free text: every defanged spelling of a dot, at sign or URL scheme that the rules know
+/// becomes the real character, and everything else is left alone.
+///
+/// ```
+/// use huntbook_analysis::ioc::refang;
+///
+/// assert_eq!(refang("hxxps[://]example[.]com/a[.]html"), "https://example.com/a.html");
+/// assert_eq!(refang("bob(at)example[dot]com"), "bob@example.com");
+/// ```
+pub fn refang(text: &str) -> String {
+    let mut out = text.to_string();
+    for rule in rules() {
+        out = rule.apply(&out);
+    }
+    out
+}
+
+/// Defangs free text: `.` between two non-space characters becomes `[.]`, `@` becomes `(at)`,
+/// and `http`/`https`/`ftp` schemes become `hXXp`/`hXXps`/`fXp`.
+///
+/// ```
+/// use huntbook_analysis::ioc::defang;
+///
+/// assert_eq!(defang("see http://example.com now."), "see hXXp://example[.]com now.");
+/// ```
+pub fn defang(text: &str) -> String {
+    let schemes = defang_schemes(text);
+    let mut out = String::with_capacity(schemes.len() + schemes.len() / 8);
+    let chars: Vec<char> = schemes.chars().collect();
+    for (i, &c) in chars.iter().enumerate() {
+        let inside_word = |j: Option<usize>| {
+            j.and_then(|j| chars.get(j))
+                .is_some_and(|n| !n.is_whitespace())
+        };
+        match c {
+            '.' if inside_word(i.checked_sub(1)) && inside_word(Some(i + 1)) => out.push_str("[.]"),
+            '@' => out.push_str("(at)"),
+            _ => out.push(c),
+        }
+    }
+    out
+}
+
+fn defang_schemes(text: &str) -> String {
+    static SCHEME: OnceLock<Option<Regex>> = OnceLock::new();
+    let Some(scheme) = SCHEME.get_or_init(|| Regex::new(r"(?i)\b(ht)tp(s?)://|\bftp(s?)://").ok())
+    else {
+        return text.to_string();
+    };
+    scheme
+        .replace_all(text, |caps: &regex::Captures<'_>| {
+            if caps.get(1).is_some() {
+                format!("hXXp{}://", caps.get(2).map_or("", |m| m.as_str()))
+            } else {
+                format!("fXp{}://", caps.get(3).map_or("", |m| m.as_str()))
+            }
+        })
+        .into_owned()
+}
+
+/// What a rule does with one match: the replacement, or `None` to keep the text.
+type Rewrite = fn(text: &str, m: Match<'_>) -> Option<String>;
+
+/// One refang rule.
+struct Rule {
+    regex: Regex,
+    rewrite: Rewrite,
+}
+
+impl Rule {
+    fn apply(&self, text: &str) -> String {
+        let mut out = String::with_capacity(text.len());
+        let mut last = 0;
+        for m in self.regex.find_iter(text) {
+            if let Some(replacement) = (self.rewrite)(text, m) {
+                out.push_str(&text[last..m.start()]);
+                out.push_str(&replacement);
+                last = m.end();
+            }
+        }
+        out.push_str(&text[last..]);
+        out
+    }
+}
+
+fn rules() -> &'static [Rule] {
+    static RULES: OnceLock<Vec<Rule>> = OnceLock::new();
+    RULES.get_or_init(|| {
+        let table: [(&str, Rewrite); 13] = [
+            (
+                r"(?i)[\[(]?(?:h(?:tt|xx)p(s?)|(x{5})|x{4}(s?)|f[tx]p(s?))[\])]?(?:[ \t]*:[ \t]*/{2,3}|[ \t]*/{2,3}|\[:\]//|\[://\]|\(://\))[ \t]*",
+                rewrite_scheme,
+            ),
+            (r"\\/", |_, _| Some("/".into())),
+            (r"\[\.\]|\(\.\)|\{\.\}|\]\.\[|\[\.\[|\]\.\]|\}\.\{|\{\.\{|\}\.\}|<\.>", |_, _| {
+                Some(".".into())
+            }),
+            (
+                r"[ \t]*(?:[\[({][ \t]*(?i:dot|punto|punkt)[ \t]*[\])}]?|(?i:dot|punto|punkt)[\])}])[ \t]*",
+                |_, _| Some(".".into()),
+            ),
+            (r"-(?i:dot)-", |_, _| Some(".".into())),
+            (r"[ \t]*DOT[ \t]*", |text, m| between_words(text, m).then(|| ".".into())),
+            (
+                r"[ \t]*(?:[\[({][ \t]*(?i:at|et|arroba|@)[ \t]*[\])}]|(?i:at|et|arroba)[\])}])[ \t]*",
+                |_, _| Some("@".into()),
+            ),
+            (r"[ \t]*AT[ \t]*", |text, m| between_words(text, m).then(|| "@".into())),
+            (r"[ \t]+@[ \t]*|[ \t]*@[ \t]+", |_, _| Some("@".into())),
+            (r"\[-\]", |_, _| Some("-".into())),
+            (r"[\[(](?i:www)[\])]", |_, m| Some(m.as_str()[1..4].to_string())),
+            (r"\\\.|\^\.", |_, _| Some(".".into())),
+            (r"[0-9]{1,3},[0-9]{1,3},[0-9]{1,3},[0-9]{1,3}", rewrite_comma_ip),
+        ];
+        table
+            .into_iter()
+            .filter_map(|(pattern, rewrite)| match Regex::new(pattern) {
+                Ok(regex) => Some(Rule { regex, rewrite }),
+                Err(err) => {
+                    tracing::error!(%err, pattern, "refang rule does not compile; skipped");
+                    None
+                }
+            })
+            .collect()
+    })
+}
+
+/// `hxxps`, `[http]`, `xxxxx`, `http ://`, `hxxps[://]` … become `http://` or `https://`;
+/// a scheme that is already clean keeps its spelling.
+fn rewrite_scheme(_text: &str, m: Match<'_>) -> Option<String> {
+    let raw = m.as_str();
+    let lower = raw.to_ascii_lowercase();
+    let clean = ["http://", "https://", "ftp://", "ftps://"];
+    if clean.contains(&lower.as_str()) {
+        return None;
+    }
+    let secure = lower.contains("xxxxx")
+        || lower.trim_start_matches(['[', '(']).starts_with("https")
+        || lower.trim_start_matches(['[', '(']).starts_with("hxxps")
+        || lower.trim_start_matches(['[', '(']).starts_with("xxxxs")
+        || lower.trim_start_matches(['[', '(']).starts_with("ftps")
+        || lower.trim_start_matches(['[', '(']).starts_with("fxps");
+    let ftp = lower.trim_start_matches(['[', '(']).starts_with('f');
+    let scheme = match (ftp, secure) {
+        (true, true) => "ftps",
+        (true, false) => "ftp",
+        (false, true) => "https",
+        (false, false) => "http",
+    };
+    Some(format!("{scheme}://"))
+}
+
+/// A bare `AT`/`DOT` counts only between two words and not inside an upper-case word
+/// (`fooATbar`, `bob AT example` but not `fooMATbar`, `DATA`, `WWW.MDOT.EXAMPLE`).
+fn between_words(text: &str, m: Match<'_>) -> bool {
+    let before = text[..m.start()].chars().next_back();
+    let after = text[m.end()..].chars().next();
+    let wordish = |c: Option<char>| c.is_some_and(|c| c.is_alphanumeric() && !c.is_uppercase());
+    wordish(before) && wordish(after)
+}
+
+/// `1,2,3,4` becomes `1.2.3.4` when it stands alone (not part of a longer list) and every
+/// octet is at most 255.
+fn rewrite_comma_ip(text: &str, m: Match<'_>) -> Option<String> {
+    let before = text[..m.start()].chars().next_back();
+    let after = text[m.end()..].chars().next();
+    let joined = |c: Option<char>| c.is_some_and(|c| c == ',' || c == '.' || c.is_ascii_digit());
+    if joined(before) || joined(after) {
+        return None;
+    }
+    let octets_ok = m
+        .as_str()
+        .split(',')
+        .all(|o| o.parse::<u16>().is_ok_and(|v| v <= 255));
+    octets_ok.then(|| m.as_str().replace(',', "."))
+}
+
+/// Refangs one matched indicator: only the spellings the scanner accepts.
+#[derive(Debug, Clone)]
+pub(crate) struct ValueFanger {
+    matcher: AhoCorasick,
+    replacements: Vec<&'static str>,
+}
+
+impl ValueFanger {
+    /// Builds the matcher.
+    pub(crate) fn new() -> Result<Self, aho_corasick::BuildError> {
+        let mut patterns: Vec<String> = Vec::new();
+        let mut replacements = Vec::new();
+        for token in ["[.]", "(.)", "{.}", "[dot]", "(dot)", "{dot}"] {
+            patterns.push(token.to_string());
+            replacements.push(".");
+        }
+        for token in ["[@]", "(@)", "{@}", "[at]", "(at)", "{at}"] {
+            for (lead, trail) in [("", ""), (" ", ""), ("", " "), (" ", " ")] {
+                patterns.push(format!("{lead}{token}{trail}"));
+                replacements.push("@");
+            }
+        }
+        for token in ["[://]", "[:]//", "(://)", "[:/]/"] {
+            patterns.push(token.to_string());
+            replacements.push("://");
+        }
+        let matcher = AhoCorasickBuilder::new()
+            .ascii_case_insensitive(true)
+            .match_kind(MatchKind::LeftmostLongest)
+            .build(&patterns)?;
+        Ok(ValueFanger {
+            matcher,
+            replacements,
+        })
+    }
+
+    /// The refanged value and whether anything was changed. `url` also fixes the scheme.
+    pub(crate) fn refang(&self, value: &str, url: bool) -> (String, bool) {
+        // Most values carry no defanging at all; skip the matcher for them.
+        let plain = !value.bytes().any(|b| matches!(b, b'[' | b'(' | b'{'));
+        let scheme_x = url
+            && value
+                .split(':')
+                .next()
+                .is_some_and(|s| s.contains(['x', 'X']));
+        if plain && !scheme_x {
+            return (value.to_string(), false);
+        }
+        let mut out = String::with_capacity(value.len());
+        let mut last = 0;
+        let mut changed = false;
+        for m in self.matcher.find_iter(value) {
+            out.push_str(&value[last..m.start()]);
+            out.push_str(self.replacements[m.pattern().as_usize()]);
+            last = m.end();
+            changed = true;
+        }
+        out.push_str(&value[last..]);
+        if url {
+            changed |= refang_scheme(&mut out);
+        }
+        (out, changed)
+    }
+}
+
+/// `hxxp`, `hXXps`, `h[xx]p`, `fxp`, `sfxp` → their real schemes, in place.
+fn refang_scheme(url: &mut String) -> bool {
+    let Some(colon) = url.find("://") else {
+        return false;
+    };
+    let scheme = url[..colon].to_ascii_lowercase();
+    let fixed = scheme
+        .replace("[xx]", "tt")
+        .replace("hxx", "htt")
+        .replace("fx", "ft");
+    if fixed == scheme {
+        return false;
+    }
+    url.replace_range(..colon, &fixed);
+    true
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn value_fanger_handles_scanner_spellings() {
+        let fanger = ValueFanger::new().unwrap();
+        assert_eq!(
+            fanger.refang("evil[.]com", false),
+            ("evil.com".to_string(), true)
+        );
+        assert_eq!(
+            fanger.refang("bob [AT] evil(dot)com", false).0,
+            "bob@evil.com"
+        );
+        assert_eq!(
+            fanger.refang("hXXps[://]evil{.}com/x", true).0,
+            "https://evil.com/x"
+        );
+        assert_eq!(fanger.refang("h[xx]p://a.b", true).0, "http://a.b");
+        assert_eq!(fanger.refang("sfXp://a.b", true).0, "sftp://a.b");
+        assert_eq!(
+            fanger.refang("https://a.b", true),
+            ("https://a.b".to_string(), false)
+        );
+    }
+
+    #[test]
+    fn defang_then_refang_round_trips() {
+        let text = "visit https://evil.com/a.php or mail bob@evil.com from 10.1.2.3";
+        let defanged = defang(text);
+        assert_eq!(
+            defanged,
+            "visit hXXps://evil[.]com/a[.]php or mail bob(at)evil[.]com from 10[.]1[.]2[.]3"
+        );
+        assert_eq!(refang(&defanged), text);
+    }
+}

@@ -1,0 +1,140 @@
+//! The schema's columns read out of the input frame, row-aligned, plus the problems found.
+
+use polars::prelude::*;
+
+use super::ProcTreeError;
+use super::schema::ProcSchema;
+use super::values::{text_values, time_values};
+
+/// A row-level problem: the row is either skipped or kept with a caveat, as `message` says.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) struct RowIssue {
+    /// Input row number (0-based).
+    pub row: usize,
+    /// Column concerned.
+    pub field: String,
+    /// The offending value, if there was one.
+    pub value: Option<String>,
+    /// What was wrong and what happened to the row.
+    pub message: String,
+}
+
+/// Schema columns of the input, one entry per input row.
+pub(crate) struct Inputs {
+    pub rows: usize,
+    pub time: Vec<Option<i64>>,
+    pub name: Vec<Option<String>>,
+    pub pid: Vec<Option<String>>,
+    pub ppid: Vec<Option<String>>,
+    pub parent_name: Option<Vec<Option<String>>>,
+    pub host: Option<Vec<Option<String>>>,
+    pub cmd_line: Option<Vec<Option<String>>>,
+    pub event_id: Option<Vec<Option<String>>>,
+    pub exact: Option<ExactParents>,
+    pub issues: Vec<RowIssue>,
+}
+
+/// Defender parent and grandparent columns.
+pub(crate) struct ExactParents {
+    pub parent_time: Vec<Option<i64>>,
+    pub parent_cmd_line: Option<Vec<Option<String>>>,
+    pub gp_id: Vec<Option<String>>,
+    pub gp_name: Vec<Option<String>>,
+    pub gp_time: Vec<Option<i64>>,
+}
+
+impl Inputs {
+    /// Reads every schema column; a missing required column is an error, a missing optional
+    /// one is treated as absent.
+    pub fn read(df: &DataFrame, schema: &ProcSchema) -> Result<Inputs, ProcTreeError> {
+        let mut issues = Vec::new();
+        let time = read_times(df, schema, &schema.time, &mut issues)?;
+        let exact = match &schema.parent_columns {
+            Some(p) => Some(ExactParents {
+                parent_time: read_times(df, schema, &p.parent_time, &mut issues)?,
+                parent_cmd_line: optional_text(df, p.parent_cmd_line.as_deref())?,
+                gp_id: required_text(df, schema, &p.grandparent_id)?,
+                gp_name: required_text(df, schema, &p.grandparent_name)?,
+                gp_time: read_times(df, schema, &p.grandparent_time, &mut issues)?,
+            }),
+            None => None,
+        };
+        Ok(Inputs {
+            rows: df.height(),
+            time,
+            name: required_text(df, schema, &schema.process_name)?,
+            pid: required_text(df, schema, &schema.process_id)?,
+            ppid: required_text(df, schema, &schema.parent_id)?,
+            parent_name: optional_text(df, schema.parent_name.as_deref())?,
+            host: optional_text(df, schema.host.as_deref())?,
+            cmd_line: optional_text(df, schema.cmd_line.as_deref())?,
+            event_id: optional_text(df, schema.event_id_column.as_deref())?,
+            exact,
+            issues,
+        })
+    }
+
+    /// Whether the row is a process-creation event under the schema's event filter.
+    pub fn is_process_event(&self, row: usize, schema: &ProcSchema) -> bool {
+        match (&self.event_id, &schema.event_id_value) {
+            (Some(ids), Some(want)) => ids[row].as_deref().map(str::trim) == Some(want.as_str()),
+            _ => true,
+        }
+    }
+
+    /// The row's host, when the schema has a host column.
+    pub fn host(&self, row: usize) -> Option<&str> {
+        self.host.as_ref().and_then(|h| h[row].as_deref())
+    }
+}
+
+fn column<'a>(df: &'a DataFrame, name: &str) -> Option<&'a Column> {
+    df.column(name).ok()
+}
+
+fn required_text(
+    df: &DataFrame,
+    schema: &ProcSchema,
+    name: &str,
+) -> Result<Vec<Option<String>>, ProcTreeError> {
+    let col = column(df, name).ok_or_else(|| missing(schema, name))?;
+    Ok(text_values(col)?)
+}
+
+fn optional_text(
+    df: &DataFrame,
+    name: Option<&str>,
+) -> Result<Option<Vec<Option<String>>>, ProcTreeError> {
+    match name.and_then(|n| column(df, n)) {
+        Some(col) => Ok(Some(text_values(col)?)),
+        None => Ok(None),
+    }
+}
+
+fn read_times(
+    df: &DataFrame,
+    schema: &ProcSchema,
+    name: &str,
+    issues: &mut Vec<RowIssue>,
+) -> Result<Vec<Option<i64>>, ProcTreeError> {
+    let col = column(df, name).ok_or_else(|| missing(schema, name))?;
+    let (values, bad) = time_values(col)?;
+    issues.extend(bad.into_iter().map(|b| {
+        RowIssue {
+            row: b.row,
+            field: name.to_string(),
+            value: Some(b.text),
+            message: "unparseable timestamp; use ISO 8601 (2024-01-31T12:00:00.123Z) or cast the \
+                  column to Datetime"
+                .to_string(),
+        }
+    }));
+    Ok(values)
+}
+
+fn missing(schema: &ProcSchema, name: &str) -> ProcTreeError {
+    ProcTreeError::MissingColumn {
+        schema: schema.label.clone(),
+        column: name.to_string(),
+    }
+}
