@@ -32,6 +32,19 @@ ensure_rust_src() {
          "will need explicit type annotations in cells" >&2
 }
 
+# Headless Chromium for the browser tests (Debian's package). The tests skip, saying why, when
+# it cannot be installed.
+ensure_chromium() {
+    if command -v chromium >/dev/null || [ -x /usr/bin/chromium ]; then return 0; fi
+    command -v apt-get >/dev/null || return 0
+    step "installing Chromium for the browser tests"
+    local sudo=""
+    [ "$(id -u)" = 0 ] || sudo="sudo"
+    $sudo apt-get update -qq >/dev/null 2>&1 || true
+    DEBIAN_FRONTEND=noninteractive timeout 600 $sudo apt-get install -y -qq chromium >/dev/null \
+        || echo "warning: Chromium could not be installed; the browser tests will skip" >&2
+}
+
 # Creates .venv with Jupyter, builds the kernel and installs it (with a prebuilt prelude) into
 # the venv. Safe to re-run: cargo and pip only redo what changed.
 build_and_install_kernel() {
