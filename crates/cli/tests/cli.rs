@@ -684,6 +684,47 @@ fn geoip_bad_database_is_reported() {
 }
 
 #[test]
+fn geoip_download_checks_and_writes_the_database() {
+    let bundled =
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("../enrich/data/geoip/iptoasn-country.mmdb");
+    let bytes = std::fs::read(&bundled).unwrap();
+    let server = huntbook_testkit::LoopbackServer::start(move |req| {
+        if req.path == "/city.mmdb" {
+            huntbook_testkit::Reply::new(200).body(bytes.clone())
+        } else {
+            huntbook_testkit::Reply::text(404, "no such file")
+        }
+    });
+    let dir = tempfile::tempdir().unwrap();
+    let dest = dir.path().join("city.mmdb");
+
+    let url = format!("{}/city.mmdb", server.url());
+    let run = huntbook(&["geoip", "download", "--url", &url, s(&dest)], None);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert!(run.stderr.contains("city.mmdb"), "{}", run.stderr);
+    let lookup = huntbook(
+        &["geoip", "lookup", "--db", s(&dest), "--text", "-"],
+        Some("1.1.1.1\n"),
+    );
+    assert_eq!(lookup.code, 0, "{}", lookup.stderr);
+
+    let missing = format!("{}/gone.mmdb", server.url());
+    let failed = huntbook(
+        &[
+            "geoip",
+            "download",
+            "--url",
+            &missing,
+            s(&dir.path().join("x")),
+        ],
+        None,
+    );
+    assert_eq!(failed.code, 1);
+    assert!(failed.stderr.contains("404"), "{}", failed.stderr);
+    assert!(!dir.path().join("x").exists());
+}
+
+#[test]
 fn output_file_and_timing() {
     let dir = tempfile::tempdir().unwrap();
     let out = dir.path().join("out.csv");

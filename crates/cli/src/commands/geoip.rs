@@ -5,7 +5,7 @@ use std::path::Path;
 
 use anyhow::{Context, Result};
 use clap::Subcommand;
-use huntbook_enrich::geoip::{GeoIp, GeoIpDatabase};
+use huntbook_enrich::geoip::{DownloadOptions, GeoIp, GeoIpDatabase, download_city_db_with};
 
 use super::TextSource;
 use crate::output::write_frame;
@@ -29,17 +29,45 @@ pub enum GeoipCommand {
         #[arg(long, requires = "db")]
         no_bundled: bool,
     },
+
+    /// Download DB-IP's free city database (CC BY 4.0, credit db-ip.com) to a file, checked
+    /// before it replaces anything; then pass it to `lookup --db`, or set it as
+    /// `OtherProviders.GeoIPLite.Args.DBFolder` in msticpyconfig.yaml for notebooks.
+    Download {
+        /// Where to write the `.mmdb` file.
+        dest: String,
+
+        /// Download from here instead of DB-IP's current monthly file.
+        #[arg(long)]
+        url: Option<String>,
+    },
 }
 
 /// Runs `huntbook geoip …`.
 pub fn run(command: GeoipCommand, global: &Global) -> Result<()> {
-    let GeoipCommand::Lookup {
-        source,
-        db,
-        no_bundled,
-    } = command;
+    match command {
+        GeoipCommand::Lookup {
+            source,
+            db,
+            no_bundled,
+        } => lookup(&source, &db, no_bundled, global),
+        GeoipCommand::Download { dest, url } => download(&dest, url.as_deref()),
+    }
+}
 
-    let geo = open(&db, no_bundled)?;
+fn download(dest: &str, url: Option<&str>) -> Result<()> {
+    let mut options = DownloadOptions::default();
+    if let Some(url) = url {
+        options = options.with_url(url);
+    }
+    let path = download_city_db_with(Path::new(dest), &options)
+        .with_context(|| format!("cannot download the city database to {dest}"))?;
+    eprintln!("huntbook: city database written to {}", path.display());
+    Ok(())
+}
+
+fn lookup(source: &TextSource, db: &[String], no_bundled: bool, global: &Global) -> Result<()> {
+    let geo = open(db, no_bundled)?;
     let (frame, columns) = source.load()?;
     let [column] = columns.as_slice() else {
         anyhow::bail!(
