@@ -161,6 +161,23 @@ pub struct Answer {
 }
 
 impl Answer {
+    /// The answer for an indicator the provider knows: its verdict, severity, summary and raw
+    /// response.
+    pub fn found(
+        result: bool,
+        severity: Severity,
+        details: serde_json::Value,
+        raw: serde_json::Value,
+    ) -> Answer {
+        Answer {
+            result,
+            severity,
+            details,
+            raw,
+            found: true,
+        }
+    }
+
     /// The answer for an indicator the provider does not know.
     pub fn not_found(raw: serde_json::Value) -> Answer {
         Answer {

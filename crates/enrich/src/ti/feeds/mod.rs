@@ -167,17 +167,17 @@ impl FeedProvider {
             .filter_map(|e| e.description.as_deref())
             .collect();
         let sources: Vec<&str> = found.iter().map(|e| e.source.as_str()).collect();
-        Answer {
-            result: found.iter().any(|e| e.malicious),
+        let details = json!({
+            "matches": found.len(),
+            "descriptions": descriptions,
+            "sources": sources,
+        });
+        Answer::found(
+            found.iter().any(|e| e.malicious),
             severity,
-            details: json!({
-                "matches": found.len(),
-                "descriptions": descriptions,
-                "sources": sources,
-            }),
-            raw: Value::Array(found.iter().map(|e| e.to_json()).collect()),
-            found: true,
-        }
+            details,
+            Value::Array(found.iter().map(|e| e.to_json()).collect()),
+        )
     }
 }
 

@@ -102,13 +102,12 @@ impl Api for VirusTotalApi {
             "tags": attributes.get("tags"),
             "id": body.pointer("/data/id"),
         });
-        Ok(Answer {
-            result: malicious + suspicious > 0,
+        Ok(Answer::found(
+            malicious + suspicious > 0,
             severity,
             details,
-            raw: Value::Null,
-            found: true,
-        })
+            Value::Null,
+        ))
     }
 }
 
@@ -184,13 +183,12 @@ impl Api for OtxApi {
             })
             .collect();
         let details = json!({ "pulse_count": pulse_count, "pulses": summary });
-        Ok(Answer {
-            result: pulse_count > 0,
+        Ok(Answer::found(
+            pulse_count > 0,
             severity,
             details,
-            raw: Value::Null,
-            found: true,
-        })
+            Value::Null,
+        ))
     }
 }
 
@@ -268,13 +266,7 @@ impl Api for XForceApi {
                 .and_then(|r| r.parse().ok())
                 .unwrap_or(Severity::Medium);
             let details = json!({ "risk": malware.get("risk"), "family": malware.get("family") });
-            return Ok(Answer {
-                result: true,
-                severity,
-                details,
-                raw: Value::Null,
-                found: true,
-            });
+            return Ok(Answer::found(true, severity, details, Value::Null));
         }
         let scored = body.get("result").unwrap_or(body);
         let score = scored.get("score").and_then(Value::as_f64).unwrap_or(0.0);
@@ -291,13 +283,7 @@ impl Api for XForceApi {
             "reason_description": body.get("reasonDescription"),
             "tags": body.get("tags"),
         });
-        Ok(Answer {
-            result: score > 1.0,
-            severity,
-            details,
-            raw: Value::Null,
-            found: true,
-        })
+        Ok(Answer::found(score > 1.0, severity, details, Value::Null))
     }
 
     fn secrets(&self) -> Vec<&Secret> {
@@ -359,13 +345,12 @@ impl Api for GreyNoiseApi {
             "last_seen": body.get("last_seen"),
             "link": body.get("link"),
         });
-        Ok(Answer {
-            result: severity >= Severity::Medium,
+        Ok(Answer::found(
+            severity >= Severity::Medium,
             severity,
             details,
-            raw: Value::Null,
-            found: true,
-        })
+            Value::Null,
+        ))
     }
 }
 
@@ -425,13 +410,7 @@ impl Api for AbuseIpdbApi {
             "is_tor": data.get("isTor"),
             "last_reported_at": data.get("lastReportedAt"),
         });
-        Ok(Answer {
-            result: score > 0.0,
-            severity,
-            details,
-            raw: Value::Null,
-            found: true,
-        })
+        Ok(Answer::found(score > 0.0, severity, details, Value::Null))
     }
 }
 
@@ -539,13 +518,12 @@ impl Api for UrlHausApi {
                 )
             }
         };
-        Ok(Answer {
-            result: severity > Severity::Information,
+        Ok(Answer::found(
+            severity > Severity::Information,
             severity,
             details,
-            raw: Value::Null,
-            found: true,
-        })
+            Value::Null,
+        ))
     }
 }
 
@@ -611,13 +589,12 @@ impl Api for PulsediveApi {
             "iid": body.get("iid"),
             "type": body.get("type"),
         });
-        Ok(Answer {
-            result: severity > Severity::Information,
+        Ok(Answer::found(
+            severity > Severity::Information,
             severity,
             details,
-            raw: Value::Null,
-            found: true,
-        })
+            Value::Null,
+        ))
     }
 }
 
@@ -684,12 +661,11 @@ impl Api for CrowdSecApi {
             "behaviors": behaviors,
             "country": body.pointer("/location/country"),
         });
-        Ok(Answer {
-            result: severity >= Severity::Medium,
+        Ok(Answer::found(
+            severity >= Severity::Medium,
             severity,
             details,
-            raw: Value::Null,
-            found: true,
-        })
+            Value::Null,
+        ))
     }
 }

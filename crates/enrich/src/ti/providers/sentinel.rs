@@ -127,13 +127,12 @@ fn answer_from_rows(frame: &DataFrame) -> Answer {
         "confidence": confidence,
         "sources": pick("SourceSystem"),
     });
-    Answer {
-        result: true,
+    Answer::found(
+        true,
         severity,
         details,
-        raw: Value::Array(rows.into_iter().map(Value::Object).collect()),
-        found: true,
-    }
+        Value::Array(rows.into_iter().map(Value::Object).collect()),
+    )
 }
 
 /// The frame's rows as JSON objects, every cell as text (null stays null).

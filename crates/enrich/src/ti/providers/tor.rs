@@ -80,13 +80,7 @@ impl TorExitNodes {
             .map_err(|_| TiError::Parse(format!("{ioc:?} is not an IP address")))?;
         let nodes = self.nodes().await?;
         Ok(match nodes.get(&ip) {
-            Some(node) => Answer {
-                result: true,
-                severity: Severity::Medium,
-                details: node.clone(),
-                raw: node.clone(),
-                found: true,
-            },
+            Some(node) => Answer::found(true, Severity::Medium, node.clone(), node.clone()),
             None => Answer::not_found(Value::Null),
         })
     }
