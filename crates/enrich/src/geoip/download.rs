@@ -12,7 +12,9 @@ use std::time::Duration;
 use chrono::{Datelike, Utc};
 
 use super::{GeoError, GeoIpDatabase};
-use crate::ti::http::{block_on, url_without_query};
+use huntbook_data::driver::http::display_url;
+
+use crate::ti::http::block_on;
 
 /// The URL pattern; `{YYYY}` and `{MM}` are replaced with the year and month.
 pub const DBIP_CITY_URL_TEMPLATE: &str =
@@ -87,7 +89,7 @@ async fn fetch(options: &DownloadOptions) -> Result<Vec<u8>, GeoError> {
         .build()
         .map_err(|e| fail(e.to_string()))?;
     let url = url::Url::parse(&options.url).map_err(|e| fail(format!("bad URL: {e}")))?;
-    let shown = url_without_query(&url);
+    let shown = display_url(&url);
     let response = client.get(url).send().await.map_err(|e| {
         if e.is_timeout() {
             fail(format!(

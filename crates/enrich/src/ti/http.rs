@@ -10,6 +10,7 @@ use std::future::Future;
 use std::time::Duration;
 
 use huntbook_data::config::Secret;
+use huntbook_data::driver::http::{display_url, error_chain};
 use reqwest::{RequestBuilder, StatusCode};
 
 /// Timeouts and retries for one client.
@@ -195,7 +196,7 @@ impl HttpClient {
             .await
             .map_err(|e| (self.transport_error(e, secrets), None))?;
         let status = response.status();
-        let url = url_without_query(response.url());
+        let url = display_url(response.url());
         let retry_after = retry_after(&response);
         let body = response
             .text()
@@ -221,7 +222,7 @@ impl HttpClient {
     fn transport_error(&self, error: reqwest::Error, secrets: &[&Secret]) -> HttpError {
         let url = error
             .url()
-            .map(url_without_query)
+            .map(display_url)
             .unwrap_or_else(|| "the service".to_string());
         if error.is_timeout() {
             return HttpError::Timeout {
@@ -232,17 +233,6 @@ impl HttpClient {
         let message = redact(&error_chain(&error.without_url()), secrets);
         HttpError::Connect { url, message }
     }
-}
-
-fn error_chain(error: &dyn std::error::Error) -> String {
-    let mut text = error.to_string();
-    let mut source = error.source();
-    while let Some(inner) = source {
-        text.push_str(": ");
-        text.push_str(&inner.to_string());
-        source = inner.source();
-    }
-    text
 }
 
 fn retryable(error: &HttpError) -> bool {
@@ -276,26 +266,9 @@ fn retry_after(response: &reqwest::Response) -> Option<Duration> {
     wait.to_std().ok()
 }
 
-/// A URL as text without its query string or credentials.
-pub fn url_without_query(url: &url::Url) -> String {
-    let mut clean = url.clone();
-    clean.set_query(None);
-    clean.set_fragment(None);
-    let _ = clean.set_password(None);
-    let _ = clean.set_username("");
-    clean.to_string()
-}
-
 /// Replaces every occurrence of each secret's value in `text` with `***`.
 pub fn redact(text: &str, secrets: &[&Secret]) -> String {
-    let mut out = text.to_string();
-    for secret in secrets {
-        let value = secret.expose();
-        if value.len() >= 4 && out.contains(value) {
-            out = out.replace(value, "***");
-        }
-    }
-    out
+    huntbook_data::driver::http::redact(text, secrets.iter().map(|secret| secret.expose()))
 }
 
 /// Runs a future to completion from synchronous code: on a fresh current-thread runtime,
@@ -336,6 +309,6 @@ mod tests {
     #[test]
     fn url_loses_query_and_password() {
         let url = url::Url::parse("http://u:p@h/x?access_key=K").unwrap();
-        assert_eq!(url_without_query(&url), "http://h/x");
+        assert_eq!(display_url(&url), "http://h/x");
     }
 }

@@ -225,11 +225,17 @@ impl HttpRequest {
     fn mask(&self, text: &str) -> String {
         let credential = self.credential.iter().map(Credential::secret);
         let body = self.secrets.iter().map(Secret::expose);
-        credential
-            .chain(body)
-            .filter(|s| s.len() >= 4)
-            .fold(text.to_string(), |out, secret| out.replace(secret, "***"))
+        redact(text, credential.chain(body))
     }
+}
+
+/// Replaces every occurrence of each secret in `text` with `***`. Values shorter than four
+/// characters are left alone: masking them would garble ordinary text and hide nothing.
+pub fn redact<'a>(text: &str, secrets: impl IntoIterator<Item = &'a str>) -> String {
+    secrets
+        .into_iter()
+        .filter(|s| s.len() >= 4)
+        .fold(text.to_string(), |out, secret| out.replace(secret, "***"))
 }
 
 /// A URL as errors show it: no user name, password, query or fragment.
@@ -637,7 +643,9 @@ fn describe_reqwest(request: &HttpRequest, error: reqwest::Error) -> String {
     request.mask(&error_chain(&error.without_url()))
 }
 
-fn error_chain(error: &dyn std::error::Error) -> String {
+/// An error and each of its sources, joined by `: ` (reqwest's and tokio-postgres' top-level
+/// messages alone rarely say what failed).
+pub fn error_chain(error: &dyn std::error::Error) -> String {
     let mut text = error.to_string();
     let mut source = error.source();
     while let Some(inner) = source {

@@ -20,7 +20,10 @@ pub mod client;
 pub mod retry;
 pub mod table;
 
-pub use client::{Credential, HttpClient, HttpOptions, HttpRequest, HttpResponse, display_url};
+pub use client::{
+    Credential, HttpClient, HttpOptions, HttpRequest, HttpResponse, display_url, error_chain,
+    redact,
+};
 pub use table::{ColumnBuilder, ColumnKind, ERRORS_COLUMN, TableBuilder};
 
 use polars::prelude::DataFrame;

@@ -32,7 +32,7 @@ use polars::prelude::DataFrame;
 
 use crate::config::Config;
 use crate::driver::auth::setting;
-use crate::driver::http::{ColumnBuilder, ColumnKind, TableBuilder};
+use crate::driver::http::{ColumnBuilder, ColumnKind, TableBuilder, error_chain};
 use crate::driver::{Driver, DriverError};
 use values::{PgValue, column_kind};
 
@@ -339,17 +339,6 @@ fn push_value(column: &mut ColumnBuilder, value: Option<PgValue>) {
             let _ = column.push_text(Some(&array.to_json().to_string()));
         }
     }
-}
-
-fn error_chain(error: &dyn std::error::Error) -> String {
-    let mut text = error.to_string();
-    let mut source = error.source();
-    while let Some(inner) = source {
-        text.push_str(": ");
-        text.push_str(&inner.to_string());
-        source = inner.source();
-    }
-    text
 }
 
 impl Driver for PostgresDriver {
