@@ -166,3 +166,55 @@ fn non_text_column_is_an_error_naming_it() {
         .to_string();
     assert!(err.contains("EventID") && err.contains("i64"), "{err}");
 }
+
+/// `extract_lines` (one scan of the whole text) gives exactly the rows of `extract_frame` over
+/// a `line` column of `text.lines()` (one scan per line).
+fn assert_lines_match_frame(label: &str, text: &str) {
+    let extractor = IocExtractor::new(IocOptions::default().with_include_paths(true)).unwrap();
+    let lines: Vec<&str> = text.lines().collect();
+    let frame = DataFrame::new(lines.len(), vec![Column::new("line".into(), lines)]).unwrap();
+    let per_line = extractor.extract_frame(&frame, &["line"]).unwrap();
+    let whole = extractor.extract_lines(text).unwrap();
+    assert!(
+        whole.equals_missing(&per_line),
+        "{label}: extract_lines differs from per-line extraction\nwhole:\n{whole}\nper line:\n{per_line}"
+    );
+}
+
+#[test]
+fn extract_lines_equals_per_line_extraction_on_edge_cases() {
+    let text = "10.0.0.1\nhttp://evil.com/a\r\nC:\\Temp\\a b\\x.exe\n\n\
+                fe80::1\n::ffff:192.0.2.128 bob[at]x.org\r\n\
+                evil[.]com/path\n/usr/bin/env\n~/x\rtrailing 1.2.3.4\n\
+                d41d8cd98f00b204e9800998ecf8427e\nHKLM\\Software\\Run\n\
+                12:30:01 1.2.3.4567 T1059.001 CVE-2021-44228 AS13335\n\
+                é1.2.3.4é 🙂fe80::1🙂 ünïcödé.com\n\
+                https://r.example.com/?u=http%3A%2F%2Fevil.com%2Fpayload\n\
+                no newline at the end 8.8.8.8";
+    assert_lines_match_frame("edge cases", text);
+    assert_lines_match_frame("empty", "");
+    assert_lines_match_frame("newlines only", "\n\r\n\n");
+}
+
+#[test]
+fn extract_lines_equals_per_line_extraction_on_shared_logs() {
+    let files = [
+        "ioc/ioc-fanger/sample_text_defanged.txt",
+        "ioc/ioc-fanger/sample_text_fanged.txt",
+        "logs/msticpy/auditd_log.txt",
+        "logs/msticpy/potaroo.html",
+        "logs/msticpy/syslog_data.csv",
+        "logs/msticpy/docs_notebooks_data/process_tree.csv",
+    ];
+    let mut checked = 0;
+    for file in files {
+        let Some(path) = huntbook_testkit::shared_data(file) else {
+            eprintln!("skipped {file}: shared test data not found (set HUNTBOOK_SHARED_DATA)");
+            continue;
+        };
+        let bytes = std::fs::read(path).unwrap();
+        assert_lines_match_frame(file, &String::from_utf8_lossy(&bytes));
+        checked += 1;
+    }
+    eprintln!("checked {checked} shared files");
+}

@@ -51,14 +51,18 @@ pub fn read_frame(path: &str, format: InputFormat) -> Result<DataFrame> {
 
 /// The text of `path` (or stdin), as one string; invalid UTF-8 is replaced, not fatal.
 pub fn read_text(path: &str) -> Result<String> {
-    let bytes = read_bytes(path)?;
-    Ok(match String::from_utf8(bytes) {
+    Ok(decode_text(path, read_bytes(path)?))
+}
+
+/// `bytes` read from `path` as text; invalid UTF-8 is replaced (with a warning), not fatal.
+pub fn decode_text(path: &str, bytes: Vec<u8>) -> String {
+    match String::from_utf8(bytes) {
         Ok(text) => text,
         Err(err) => {
             tracing::warn!(path, "input is not valid UTF-8; invalid bytes replaced");
             String::from_utf8_lossy(err.as_bytes()).into_owned()
         }
-    })
+    }
 }
 
 /// The format of `bytes` read from `path`: by file extension, else by the first bytes.

@@ -67,6 +67,14 @@ impl Kind {
         Kind::LinuxPath,
     ];
 
+    /// Position in [`Kind::ORDER`]: the priority when two shapes start at the same byte.
+    pub(crate) fn rank(self) -> usize {
+        Kind::ORDER
+            .iter()
+            .position(|k| *k == self)
+            .unwrap_or(Kind::ORDER.len())
+    }
+
     /// The IoC types a token of this shape can turn into.
     pub(crate) fn types(self) -> &'static [IocType] {
         match self {
@@ -106,7 +114,8 @@ impl Kind {
         !matches!(self, Kind::Registry | Kind::WindowsPath | Kind::LinuxPath)
     }
 
-    /// The pattern for this shape.
+    /// The pattern for this shape (`Hash` and `Bitcoin` are found by byte scanners that match
+    /// exactly these patterns; theirs are kept to check the scanners against).
     fn pattern(self, defanged: bool) -> String {
         let dot = if defanged { DOT_DEFANGED } else { r"\." };
         let at = if defanged { AT_DEFANGED } else { "@" };
@@ -180,14 +189,30 @@ const COLON_RUN: &str = concat!(
 /// Base58 P2PKH/P2SH or bech32 segwit addresses (checksums are verified later).
 const BITCOIN: &str = r"(?-u:\b)(?:[13][1-9A-HJ-NP-Za-km-z]{25,34}|(?i-u:bc1)[02-9ac-hj-np-zAC-HJ-NP-Z]{11,71})(?-u:\b)";
 
-/// A compiled multi-pattern regex over some shapes: one pattern per [`Kind`], in priority order,
-/// searched together in one pass (the lazy DFA reports which pattern matched, so no capture
-/// groups are needed).
+/// A token: its shape and byte span.
+pub(crate) type Found = (Kind, usize, usize);
+
+/// The token finder for some shapes: one multi-pattern regex, searched in one pass (the lazy DFA
+/// reports which pattern matched, so no capture groups are needed), plus two byte scanners for
+/// the shapes whose counted repetitions make the lazy DFA grow a state for every combination of
+/// counts it meets — hex runs of 32 or more (`Kind::Hash`) and 26-to-35-character base58 or
+/// bech32 words (`Kind::Bitcoin`). On hash-dense text those two shapes more than doubled the
+/// regex's work. The scanners find exactly what [`Kind::pattern`] matches, and a [`Cursor`] merges
+/// the three streams by leftmost start and then [`Kind::ORDER`], which is what the single
+/// alternation did.
 #[derive(Debug, Clone)]
 pub(crate) struct Scanner {
-    pub(crate) regex: MetaRegex,
-    /// The kind of each pattern, by pattern index.
-    pub(crate) kinds: Vec<Kind>,
+    /// The regex over the other shapes; `None` when only hashes or bitcoin are wanted.
+    regex: Option<MetaRegex>,
+    /// The kind of each regex pattern, by pattern index.
+    kinds: Vec<Kind>,
+    hashes: bool,
+    bitcoin: bool,
+}
+
+/// Shapes found by byte scanners instead of the regex.
+fn scanned(kind: Kind) -> bool {
+    matches!(kind, Kind::Hash | Kind::Bitcoin)
 }
 
 impl Scanner {
@@ -200,33 +225,191 @@ impl Scanner {
         if kinds.is_empty() {
             return Ok(None);
         }
-        let patterns: Vec<String> = kinds.iter().map(|k| k.pattern(defanged)).collect();
-        let regex = MetaRegex::builder()
-            .syntax(syntax::Config::new().utf8(false))
-            .configure(
-                MetaRegex::config()
-                    .utf8_empty(false)
-                    .nfa_size_limit(Some(64 << 20))
-                    .dfa_size_limit(Some(64 << 20)),
-            )
-            .build_many(&patterns)
-            .map_err(|source| IocError::Pattern {
-                source: Box::new(source),
-            })?;
-        Ok(Some(Scanner { regex, kinds }))
+        let in_regex: Vec<Kind> = kinds.iter().copied().filter(|k| !scanned(*k)).collect();
+        let regex = if in_regex.is_empty() {
+            None
+        } else {
+            Some(compile(&in_regex, defanged)?)
+        };
+        Ok(Some(Scanner {
+            regex,
+            kinds: in_regex,
+            hashes: kinds.contains(&Kind::Hash),
+            bitcoin: kinds.contains(&Kind::Bitcoin),
+        }))
     }
 
-    /// The next token in `haystack[from..to]` (look-around sees the whole haystack).
-    pub(crate) fn next(
-        &self,
-        haystack: &[u8],
-        from: usize,
-        to: usize,
-    ) -> Option<(Kind, usize, usize)> {
-        let input = Input::new(haystack).range(from..to);
-        let m = self.regex.search(&input)?;
+    /// A cursor over `haystack[..to]` (look-around sees the whole haystack).
+    pub(crate) fn cursor<'h>(&'h self, haystack: &'h [u8], to: usize) -> Cursor<'h> {
+        Cursor {
+            scanner: self,
+            haystack,
+            to: to.min(haystack.len()),
+            regex: None,
+            hash: None,
+            bitcoin: None,
+        }
+    }
+
+    fn regex_next(&self, haystack: &[u8], at: usize, to: usize) -> Option<Found> {
+        let regex = self.regex.as_ref()?;
+        let m = regex.search(&Input::new(haystack).range(at..to))?;
         let kind = *self.kinds.get(m.pattern().as_usize())?;
         Some((kind, m.start(), m.end()))
+    }
+}
+
+/// One regex over `kinds`, pattern index = position in `kinds`.
+fn compile(kinds: &[Kind], defanged: bool) -> Result<MetaRegex, IocError> {
+    let patterns: Vec<String> = kinds.iter().map(|k| k.pattern(defanged)).collect();
+    MetaRegex::builder()
+        .syntax(syntax::Config::new().utf8(false))
+        .configure(
+            MetaRegex::config()
+                .utf8_empty(false)
+                .nfa_size_limit(Some(64 << 20))
+                .dfa_size_limit(Some(64 << 20)),
+        )
+        .build_many(&patterns)
+        .map_err(|source| IocError::Pattern {
+            source: Box::new(source),
+        })
+}
+
+/// The last answer of one token stream: searched from `.0`, found `.1`.
+type Cached = Option<(usize, Option<Found>)>;
+
+/// Walks one region of a haystack: [`Cursor::next`] gives the leftmost token at or after a
+/// position, for positions that never decrease. Each stream's last answer is kept while it is
+/// still ahead of the position asked for, so every stream reads each byte about once.
+pub(crate) struct Cursor<'h> {
+    scanner: &'h Scanner,
+    haystack: &'h [u8],
+    to: usize,
+    regex: Cached,
+    hash: Cached,
+    bitcoin: Cached,
+}
+
+impl Cursor<'_> {
+    /// The leftmost token starting in `at..to`; at equal starts the shape earlier in
+    /// [`Kind::ORDER`] wins.
+    pub(crate) fn next(&mut self, at: usize) -> Option<Found> {
+        let (scanner, haystack, to) = (self.scanner, self.haystack, self.to);
+        let mut best: Option<Found> = None;
+        let mut offer = |found: Option<Found>| {
+            if let Some(f) = found
+                && best.is_none_or(|b| (f.1, f.0.rank()) < (b.1, b.0.rank()))
+            {
+                best = Some(f);
+            }
+        };
+        offer(cached(&mut self.regex, at, |at| {
+            scanner.regex_next(haystack, at, to)
+        }));
+        if scanner.hashes {
+            offer(cached(&mut self.hash, at, |at| {
+                next_hash(haystack, at, to).map(|(s, e)| (Kind::Hash, s, e))
+            }));
+        }
+        if scanner.bitcoin {
+            offer(cached(&mut self.bitcoin, at, |at| {
+                next_bitcoin(haystack, at, to).map(|(s, e)| (Kind::Bitcoin, s, e))
+            }));
+        }
+        best
+    }
+}
+
+/// The stream's kept answer when it still holds for `at`, else a fresh search from `at`.
+///
+/// An answer found from `from` holds for any later `at` up to its start: nothing starts between
+/// `from` and it, and what matches at a position does not depend on where the search began
+/// (look-around sees the whole haystack).
+fn cached(
+    slot: &mut Cached,
+    at: usize,
+    find: impl FnOnce(usize) -> Option<Found>,
+) -> Option<Found> {
+    if let Some((from, found)) = *slot
+        && from <= at
+        && found.is_none_or(|(_, start, _)| at <= start)
+    {
+        return found;
+    }
+    let found = find(at);
+    *slot = Some((at, found));
+    found
+}
+
+/// The leftmost match of `[0-9A-Fa-f]{32,}` in `haystack[at..to]`: the first place where 32 hex
+/// digits follow, to the end of that run.
+fn next_hash(haystack: &[u8], at: usize, to: usize) -> Option<(usize, usize)> {
+    let bytes = haystack.get(..to)?;
+    let start = first_window(bytes, at, 32, |b| b.is_ascii_hexdigit())?;
+    Some((
+        start,
+        start + run_len(bytes, start, |b| b.is_ascii_hexdigit()),
+    ))
+}
+
+/// The leftmost match of the bitcoin pattern in `haystack[at..to]`: a whole ASCII word (the
+/// pattern is framed by `\b`) that is `1` or `3` and 25 to 34 base58 characters, or `bc1` (any
+/// case) and 11 to 71 bech32 characters — so at least 14 word characters.
+fn next_bitcoin(haystack: &[u8], at: usize, to: usize) -> Option<(usize, usize)> {
+    let word = |b: u8| b.is_ascii_alphanumeric() || b == b'_';
+    let bytes = haystack.get(..to)?;
+    let mut i = at;
+    while let Some(start) = first_window(bytes, i, 14, word) {
+        // The word may run on past `to`; then it cannot match inside the range.
+        let len = run_len(haystack, start, word);
+        let word_start = start == 0 || !haystack.get(start - 1).is_some_and(|b| word(*b));
+        if word_start
+            && start + len <= to
+            && haystack.get(start..start + len).is_some_and(bitcoin_shaped)
+        {
+            return Some((start, start + len));
+        }
+        i = start + len;
+    }
+    None
+}
+
+/// The first `i >= from` where `width` bytes that all pass `ok` start. Each window is checked
+/// from its last byte back, so a failing byte skips every window that holds it: on ordinary
+/// text this reads a fraction of the bytes.
+fn first_window(bytes: &[u8], from: usize, width: usize, ok: impl Fn(u8) -> bool) -> Option<usize> {
+    let mut i = from;
+    while let Some(window) = bytes.get(i..i + width) {
+        match window.iter().rposition(|&b| !ok(b)) {
+            Some(bad) => i += bad + 1,
+            None => return Some(i),
+        }
+    }
+    None
+}
+
+/// How many bytes from `start` pass `ok`.
+fn run_len(bytes: &[u8], start: usize, ok: impl Fn(u8) -> bool) -> usize {
+    bytes
+        .get(start..)
+        .map_or(0, |rest| rest.iter().take_while(|&&b| ok(b)).count())
+}
+
+fn bitcoin_shaped(word: &[u8]) -> bool {
+    let base58 = |b: &u8| b.is_ascii_alphanumeric() && !matches!(b, b'0' | b'O' | b'I' | b'l');
+    let bech32 = |b: &u8| {
+        b.is_ascii_digit() && *b != b'1'
+            || b.is_ascii_alphabetic() && !matches!(b.to_ascii_lowercase(), b'b' | b'i' | b'o')
+    };
+    match word {
+        [b'1' | b'3', rest @ ..] => (25..=34).contains(&rest.len()) && rest.iter().all(base58),
+        [b, c, b'1', rest @ ..]
+            if b.eq_ignore_ascii_case(&b'b') && c.eq_ignore_ascii_case(&b'c') =>
+        {
+            (11..=71).contains(&rest.len()) && rest.iter().all(bech32)
+        }
+        _ => false,
     }
 }
 
@@ -256,9 +439,10 @@ mod tests {
 
     fn kinds_found(text: &str) -> Vec<(Kind, String)> {
         let scanner = Scanner::build(&Kind::ORDER, true).unwrap().unwrap();
+        let mut cursor = scanner.cursor(text.as_bytes(), text.len());
         let mut at = 0;
         let mut found = Vec::new();
-        while let Some((kind, start, end)) = scanner.next(text.as_bytes(), at, text.len()) {
+        while let Some((kind, start, end)) = cursor.next(at) {
             found.push((kind, text[start..end].to_string()));
             at = end.max(at + 1);
         }
@@ -314,5 +498,124 @@ mod tests {
             found[0].1,
             r"HKLM\Software\Microsoft\Windows NT\CurrentVersion"
         );
+    }
+
+    /// Texts mixing the pieces tokens are made of, from a fixed xorshift seed.
+    fn random_texts() -> Vec<String> {
+        const PIECES: &[&str] = &[
+            " ",
+            " ",
+            "\n",
+            ".",
+            "[.]",
+            ":",
+            "::",
+            "/",
+            "\\",
+            "@",
+            "-",
+            "_",
+            "1",
+            "3",
+            "bc1",
+            "BC1",
+            "0",
+            "a",
+            "f",
+            "F",
+            "9",
+            "q",
+            "z",
+            "Z",
+            "l",
+            "I",
+            "O",
+            "x",
+            "deadbeef",
+            "0123456789abcdef",
+            "1BvBMSEYstWetqTFn5Au4m4GFg7xJaNVN2",
+            "bc1qar0srrr7xfkvy5l643lydnw9re59gtzzwf5mdq",
+            "http://",
+            "evil.com",
+            "10.0.0.1",
+            "C:\\Temp\\",
+            "HKLM\\Run",
+            "CVE-2021-44228",
+            "T1059",
+            "AS13335",
+            "é",
+        ];
+        let mut state: u64 = 0x9e37_79b9_7f4a_7c15;
+        let mut next = move || {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            state
+        };
+        (0..300)
+            .map(|_| {
+                let len = (next() % 60) as usize;
+                (0..len)
+                    .map(|_| PIECES[(next() % PIECES.len() as u64) as usize])
+                    .collect()
+            })
+            .collect()
+    }
+
+    #[test]
+    fn byte_scanners_find_what_their_patterns_match() {
+        let hash = compile(&[Kind::Hash], true).unwrap();
+        let bitcoin = compile(&[Kind::Bitcoin], true).unwrap();
+        let search = |re: &MetaRegex, h: &[u8], at: usize, to: usize| {
+            re.search(&Input::new(h).range(at..to))
+                .map(|m| (m.start(), m.end()))
+        };
+        let mut seen = (0, 0);
+        for text in random_texts() {
+            let h = text.as_bytes();
+            for to in [h.len(), h.len() / 2, h.len() * 3 / 4] {
+                for at in 0..=to {
+                    let want = search(&hash, h, at, to);
+                    assert_eq!(next_hash(h, at, to), want, "hash in {text:?} at {at}..{to}");
+                    let want_btc = search(&bitcoin, h, at, to);
+                    assert_eq!(
+                        next_bitcoin(h, at, to),
+                        want_btc,
+                        "bitcoin in {text:?} at {at}..{to}"
+                    );
+                    seen.0 += usize::from(want.is_some());
+                    seen.1 += usize::from(want_btc.is_some());
+                }
+            }
+        }
+        assert!(
+            seen.0 > 100 && seen.1 > 100,
+            "too few matches to mean anything: {seen:?}"
+        );
+    }
+
+    #[test]
+    fn cursor_finds_what_one_alternation_of_every_shape_finds() {
+        for defanged in [true, false] {
+            let reference = compile(&Kind::ORDER, defanged).unwrap();
+            let scanner = Scanner::build(&Kind::ORDER, defanged).unwrap().unwrap();
+            for text in random_texts() {
+                let h = text.as_bytes();
+                let want = |at: usize| {
+                    reference
+                        .search(&Input::new(h).range(at..h.len()))
+                        .map(|m| (Kind::ORDER[m.pattern().as_usize()], m.start(), m.end()))
+                };
+                // Every position from a fresh cursor, then one cursor stepping forward.
+                for at in 0..=h.len() {
+                    let got = scanner.cursor(h, h.len()).next(at);
+                    assert_eq!(got, want(at), "{text:?} from {at}");
+                }
+                let mut cursor = scanner.cursor(h, h.len());
+                for at in 0..=h.len() {
+                    assert_eq!(cursor.next(at), want(at), "{text:?} stepping, at {at}");
+                }
+            }
+        }
     }
 }

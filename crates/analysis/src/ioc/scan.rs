@@ -53,10 +53,11 @@ impl<'a> Scan<'a> {
 
     /// Scans `text[from..to]` with `scanner`.
     fn region(&mut self, scanner: &Scanner, from: usize, to: usize, depth: u8) {
-        let haystack = self.text.as_bytes();
+        let text = self.text;
+        let mut cursor = scanner.cursor(text.as_bytes(), to);
         let mut at = from;
         while at < to {
-            let Some((kind, start, end)) = scanner.next(haystack, at, to) else {
+            let Some((kind, start, end)) = cursor.next(at) else {
                 break;
             };
             // Every pattern starts with an ASCII byte and its classes match whole characters,

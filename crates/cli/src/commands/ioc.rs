@@ -5,7 +5,7 @@ use clap::Subcommand;
 use huntbook_analysis::ioc::{IocExtractor, IocOptions, defang, refang};
 use huntbook_data::IocType;
 
-use super::TextSource;
+use super::{TextInput, TextSource};
 use crate::output::write_frame;
 use crate::{Global, Timer};
 
@@ -71,7 +71,7 @@ fn extract(
     summary: bool,
     global: &Global,
 ) -> Result<()> {
-    let (frame, columns) = source.load()?;
+    let input = source.read()?;
 
     let mut options = IocOptions::default().with_ignore(ignore);
     if !types.is_empty() {
@@ -83,8 +83,13 @@ fn extract(
     let extractor = IocExtractor::new(options)?;
 
     let timer = Timer::start(global);
-    let columns: Vec<&str> = columns.iter().map(String::as_str).collect();
-    let mut found = extractor.extract_frame(&frame, &columns)?;
+    let mut found = match &input {
+        TextInput::Lines(text) => extractor.extract_lines(text)?,
+        TextInput::Table(frame, columns) => {
+            let columns: Vec<&str> = columns.iter().map(String::as_str).collect();
+            extractor.extract_frame(frame, &columns)?
+        }
+    };
     if summary {
         found = huntbook_analysis::ioc::summarise_frame(&found)?;
     }

@@ -226,37 +226,58 @@ pub struct TextSource {
     pub input_format: crate::input::InputFormat,
 }
 
+/// What a [`TextSource`] holds.
+pub enum TextInput {
+    /// Plain text, searched line by line.
+    Lines(String),
+    /// A table and the columns to search.
+    Table(DataFrame, Vec<String>),
+}
+
 impl TextSource {
-    /// The input as a frame and the columns to search.
-    pub fn load(&self) -> Result<(polars::prelude::DataFrame, Vec<String>)> {
-        use crate::input::{InputFormat, read_frame, read_text, text_frame};
+    /// The input as a frame and the columns to search (plain text becomes a `line` column).
+    pub fn load(&self) -> Result<(DataFrame, Vec<String>)> {
+        match self.read()? {
+            TextInput::Lines(text) => {
+                Ok((crate::input::text_frame(&text)?, vec!["line".to_string()]))
+            }
+            TextInput::Table(frame, columns) => Ok((frame, columns)),
+        }
+    }
+
+    /// The input as plain text, or as a table and the columns to search.
+    pub fn read(&self) -> Result<TextInput> {
+        use crate::input::{InputFormat, decode_text, detect, parse, read_bytes, read_text};
 
         if self.text || (self.column.is_empty() && self.input_format == InputFormat::Text) {
-            return Ok((
-                text_frame(&read_text(&self.file)?)?,
-                vec!["line".to_string()],
-            ));
+            return Ok(TextInput::Lines(read_text(&self.file)?));
         }
-
-        let frame = if self.column.is_empty() {
-            read_frame(&self.file, self.input_format)?
-        } else {
-            TableSource {
+        if !self.column.is_empty() {
+            let frame = TableSource {
                 file: self.file.clone(),
                 input_format: self.input_format,
             }
-            .load()?
-        };
-        if !self.column.is_empty() {
-            return Ok((frame, self.column.clone()));
+            .load()?;
+            return Ok(TextInput::Table(frame, self.column.clone()));
         }
-        if frame
-            .get_column_names()
-            .iter()
-            .any(|n| n.as_str() == "line")
-            && frame.width() == 1
+
+        let bytes = read_bytes(&self.file)?;
+        let format = match self.input_format {
+            InputFormat::Auto => detect(&self.file, &bytes),
+            other => other,
+        };
+        if format == InputFormat::Text {
+            return Ok(TextInput::Lines(decode_text(&self.file, bytes)));
+        }
+        let frame = parse(bytes, format)
+            .with_context(|| format!("cannot read {} as {format:?}", self.file))?;
+        if frame.width() == 1
+            && frame
+                .get_column_names()
+                .iter()
+                .any(|n| n.as_str() == "line")
         {
-            return Ok((frame, vec!["line".to_string()]));
+            return Ok(TextInput::Table(frame, vec!["line".to_string()]));
         }
         anyhow::bail!(
             "{} is a table with columns [{}]; say which to search with --column, or use --text",
