@@ -33,6 +33,7 @@ mod score;
 mod session;
 mod sessionize;
 mod synthetic;
+mod tokens;
 
 pub use model::{END_TOKEN, Model, ModelOptions, START_TOKEN, UNK_TOKEN};
 pub use score::{

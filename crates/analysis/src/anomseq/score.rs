@@ -9,8 +9,9 @@
 use polars::prelude::*;
 
 use super::AnomSeqError;
-use super::model::{END, Model, START, TokCmd};
-use super::session::{Cmd, read_sessions};
+use super::model::{END, Model, ModelOptions, START};
+use super::session::{Cmd, SessionKind};
+use super::tokens::{TokSessions, read_tokens};
 
 /// How windows are scored.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -65,14 +66,23 @@ pub struct RarestWindow {
     pub likelihood: f64,
 }
 
+/// Buffers reused from session to session: the session's command ids (with `##END##` when
+/// framed) and, for kinds with parameters, each command's parameter-set probability.
+#[derive(Debug, Default)]
+struct Scratch {
+    toks: Vec<u32>,
+    pp: Vec<f64>,
+}
+
 impl Model {
     /// Likelihood of a whole session (with start/end tokens: framed by them).
     pub fn session_likelihood(&self, session: &[Cmd], use_start_end_tokens: bool) -> f64 {
         let toks = self.tokenize(session);
-        let pp: Vec<f64> = toks.iter().map(|c| self.param_set_prob(c)).collect();
-        let mut lik = self.span(&toks, &pp, use_start_end_tokens);
-        if use_start_end_tokens && let Some(last) = toks.last() {
-            lik *= self.trans(last.cmd, END);
+        let mut scratch = Scratch::default();
+        let (ids, pp) = self.prepare(&toks, 0..session.len(), false, &mut scratch);
+        let mut lik = self.span(ids, pp, use_start_end_tokens);
+        if use_start_end_tokens && let Some(last) = ids.last() {
+            lik *= self.trans(*last, END);
         }
         lik
     }
@@ -85,61 +95,128 @@ impl Model {
 
     /// Likelihood of every window of the session, in order.
     pub fn window_likelihoods(&self, session: &[Cmd], options: &WindowOptions) -> Vec<f64> {
-        let mut toks = self.tokenize(session);
-        if options.use_start_end_tokens {
-            toks.push(TokCmd {
-                cmd: END,
-                params: Vec::new(),
-            });
-        }
-        let pp: Vec<f64> = toks.iter().map(|c| self.param_set_prob(c)).collect();
-        let w = options.window_length;
-        if w == 0 || toks.len() < w {
-            return Vec::new();
-        }
-        (0..=toks.len() - w)
-            .map(|i| {
-                let start = options.use_start_end_tokens && i == 0;
-                let lik = self.span(&toks[i..i + w], &pp[i..i + w], start);
-                if options.use_geo_mean {
-                    lik.powf(1.0 / w as f64)
-                } else {
-                    lik
-                }
-            })
-            .collect()
+        let toks = self.tokenize(session);
+        let mut scratch = Scratch::default();
+        let mut out = Vec::new();
+        self.each_window(&toks, 0..session.len(), options, &mut scratch, |_, lik| {
+            out.push(lik);
+        });
+        out
     }
 
     /// The least likely window (the first one on ties), or `None` when the session is too short.
     pub fn rarest_window(&self, session: &[Cmd], options: &WindowOptions) -> Option<RarestWindow> {
-        let liks = self.window_likelihoods(session, options);
+        let toks = self.tokenize(session);
+        self.rarest_in(&toks, 0..session.len(), options, &mut Scratch::default())
+    }
+
+    /// [`Model::rarest_window`] of the session at `range` of `toks`.
+    fn rarest_in(
+        &self,
+        toks: &TokSessions,
+        range: std::ops::Range<usize>,
+        options: &WindowOptions,
+        scratch: &mut Scratch,
+    ) -> Option<RarestWindow> {
+        let n = range.len();
         let mut best: Option<(usize, f64)> = None;
-        for (i, lik) in liks.into_iter().enumerate() {
+        self.each_window(toks, range, options, scratch, |i, lik| {
             if best.is_none_or(|(_, b)| lik < b) {
                 best = Some((i, lik));
             }
-        }
+        });
         best.map(|(start, likelihood)| RarestWindow {
             start,
-            len: options.window_length.min(session.len() - start),
+            len: options.window_length.min(n - start),
             likelihood,
         })
     }
 
-    /// Likelihood of consecutive commands, without the end token.
-    fn span(&self, toks: &[TokCmd], pp: &[f64], use_start: bool) -> f64 {
-        let Some(first) = toks.first() else {
+    /// Calls `f(index, likelihood)` for every window of the session at `range` of `toks`, in
+    /// order. Each window's product is taken afresh, in the same order as
+    /// [`Model::session_likelihood`]'s, so a window's likelihood does not depend on its
+    /// neighbours' rounding.
+    fn each_window(
+        &self,
+        toks: &TokSessions,
+        range: std::ops::Range<usize>,
+        options: &WindowOptions,
+        scratch: &mut Scratch,
+        mut f: impl FnMut(usize, f64),
+    ) {
+        let w = options.window_length;
+        let (ids, pp) = self.prepare(toks, range, options.use_start_end_tokens, scratch);
+        if w == 0 || ids.len() < w {
+            return;
+        }
+        for i in 0..=ids.len() - w {
+            let start = options.use_start_end_tokens && i == 0;
+            let lik = self.span(&ids[i..i + w], pp.map(|pp| &pp[i..i + w]), start);
+            f(
+                i,
+                if options.use_geo_mean {
+                    lik.powf(1.0 / w as f64)
+                } else {
+                    lik
+                },
+            );
+        }
+    }
+
+    /// Copies the session at `range` of `toks` into `scratch` (followed by `##END##` when
+    /// `end`) with its parameter-set probabilities; the latter are `None` for command-only
+    /// models, where every one is 1.
+    fn prepare<'s>(
+        &self,
+        toks: &TokSessions,
+        range: std::ops::Range<usize>,
+        end: bool,
+        scratch: &'s mut Scratch,
+    ) -> (&'s [u32], Option<&'s [f64]>) {
+        scratch.toks.clear();
+        scratch.toks.extend_from_slice(toks.cmds(range.clone()));
+        if end {
+            scratch.toks.push(END);
+        }
+        if self.kind == SessionKind::Commands {
+            return (&scratch.toks, None);
+        }
+        scratch.pp.clear();
+        for (k, cmd) in range.zip(&scratch.toks) {
+            scratch.pp.push(self.param_set_prob(*cmd, toks.params(k)));
+        }
+        if end {
+            scratch.pp.push(self.param_set_prob(END, &[]));
+        }
+        (&scratch.toks, Some(&scratch.pp))
+    }
+
+    /// Likelihood of consecutive commands, without the end token: the lead probability, then
+    /// each transition, each command's probability times its parameter-set probability (left
+    /// out when `pp` is `None`, where it is 1 and multiplying by it changes nothing).
+    #[inline]
+    fn span(&self, ids: &[u32], pp: Option<&[f64]>, use_start: bool) -> f64 {
+        let Some(&first) = ids.first() else {
             return f64::NAN;
         };
-        let lead = if use_start {
-            self.trans(START, first.cmd)
+        let mut prob = if use_start {
+            self.trans(START, first)
         } else {
-            self.prior(first.cmd)
+            self.prior(first)
         };
-        let mut prob = lead * pp[0];
-        for i in 1..toks.len() {
-            prob *= self.trans(toks[i - 1].cmd, toks[i].cmd);
-            prob *= pp[i];
+        match pp {
+            None => {
+                for pair in ids.windows(2) {
+                    prob *= self.trans(pair[0], pair[1]);
+                }
+            }
+            Some(pp) => {
+                prob *= pp[0];
+                for (pair, p) in ids.windows(2).zip(&pp[1..]) {
+                    prob *= self.trans(pair[0], pair[1]);
+                    prob *= p;
+                }
+            }
         }
         prob
     }
@@ -185,28 +262,23 @@ pub fn score_sessions_with(
         .map_err(|_| AnomSeqError::MissingColumn {
             column: session_column.to_string(),
         })?;
-    let read = read_sessions(col)?;
-    let training: Vec<Vec<Cmd>> = read
-        .sessions
-        .iter()
-        .flatten()
-        .filter(|s| !s.is_empty())
-        .cloned()
-        .collect();
-    if training.is_empty() {
+    let (kind, toks, vocabs) = read_tokens(col)?;
+    if toks.sessions().next().is_none() {
         return Err(AnomSeqError::NoSessions {
             column: session_column.to_string(),
         });
     }
-    let model = Model::train(&training, read.kind);
+    let model = Model::fit(&toks, vocabs, kind, &ModelOptions::default());
 
-    let mut liks = Vec::with_capacity(read.sessions.len());
-    let mut offsets = Vec::with_capacity(read.sessions.len());
-    let mut lens = Vec::with_capacity(read.sessions.len());
-    for session in &read.sessions {
-        let (lik, start, len) = match session.as_deref() {
-            None | Some([]) => (None, None, None),
-            Some(s) => match model.rarest_window(s, options) {
+    let mut liks = Vec::with_capacity(toks.len());
+    let mut offsets = Vec::with_capacity(toks.len());
+    let mut lens = Vec::with_capacity(toks.len());
+    let mut scratch = Scratch::default();
+    for row in 0..toks.len() {
+        let (lik, start, len) = match toks.row(row) {
+            None => (None, None, None),
+            Some(range) if range.is_empty() => (None, None, None),
+            Some(range) => match model.rarest_in(&toks, range, options, &mut scratch) {
                 Some(r) => (Some(r.likelihood), Some(r.start as i64), Some(r.len as i64)),
                 None => (Some(f64::NAN), Some(0), Some(0)),
             },
