@@ -100,6 +100,7 @@ impl Transitions {
         }
     }
 
+    #[inline(always)]
     fn add(&mut self, n: usize, prev: u32, cur: u32) {
         match self {
             Transitions::DenseCounts(counts) => {
@@ -355,7 +356,7 @@ impl Model {
         self.value(pid, vid)
     }
 
-    #[inline]
+    #[inline(always)]
     pub(crate) fn prior(&self, id: u32) -> f64 {
         match self.priors.get(id as usize) {
             Some(p) => *p,
@@ -363,7 +364,7 @@ impl Model {
         }
     }
 
-    #[inline]
+    #[inline(always)]
     pub(crate) fn trans(&self, prev: u32, cur: u32) -> f64 {
         let n = self.priors.len();
         let row = if (prev as usize) < n && prev != END {

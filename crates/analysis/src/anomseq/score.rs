@@ -67,11 +67,17 @@ pub struct RarestWindow {
 }
 
 /// Buffers reused from session to session: the session's command ids (with `##END##` when
-/// framed) and, for kinds with parameters, each command's parameter-set probability.
+/// framed), for kinds with parameters each command's parameter-set probability, and the
+/// factors windows are multiplied from.
 #[derive(Debug, Default)]
 struct Scratch {
     toks: Vec<u32>,
     pp: Vec<f64>,
+    /// Probability of a window starting at each position: the prior, or for the first window
+    /// with start/end tokens P(first | `##START##`).
+    lead: Vec<f64>,
+    /// P(command | previous command) at each position (position 0 is unused).
+    step: Vec<f64>,
 }
 
 impl Model {
@@ -133,9 +139,12 @@ impl Model {
     }
 
     /// Calls `f(index, likelihood)` for every window of the session at `range` of `toks`, in
-    /// order. Each window's product is taken afresh, in the same order as
-    /// [`Model::session_likelihood`]'s, so a window's likelihood does not depend on its
-    /// neighbours' rounding.
+    /// order.
+    ///
+    /// Each position's lead and transition probability is looked up once and shared by the
+    /// windows covering it, but every window's product is still taken afresh and in the same
+    /// order as [`Model::span`]'s (lead, then each transition and parameter-set probability),
+    /// so its value does not depend on its neighbours' rounding.
     fn each_window(
         &self,
         toks: &TokSessions,
@@ -145,22 +154,44 @@ impl Model {
         mut f: impl FnMut(usize, f64),
     ) {
         let w = options.window_length;
-        let (ids, pp) = self.prepare(toks, range, options.use_start_end_tokens, scratch);
+        let use_start = options.use_start_end_tokens;
+        self.prepare(toks, range, use_start, scratch);
+        let Scratch {
+            toks: ids,
+            pp,
+            lead,
+            step,
+        } = scratch;
         if w == 0 || ids.len() < w {
             return;
         }
-        for i in 0..=ids.len() - w {
-            let start = options.use_start_end_tokens && i == 0;
-            let lik = self.span(&ids[i..i + w], pp.map(|pp| &pp[i..i + w]), start);
-            f(
-                i,
-                if options.use_geo_mean {
-                    lik.powf(1.0 / w as f64)
-                } else {
-                    lik
-                },
-            );
+        self.factors(ids, use_start, lead, step);
+        let pp = (self.kind != SessionKind::Commands).then_some(pp.as_slice());
+        let windows = 0..=ids.len() - w;
+        // Two loops rather than a test per window: the compiler would otherwise compute the
+        // root for every window and then discard it.
+        if options.use_geo_mean {
+            let root = 1.0 / w as f64;
+            for i in windows {
+                f(i, window_product(lead, step, pp, i, w).powf(root));
+            }
+        } else {
+            for i in windows {
+                f(i, window_product(lead, step, pp, i, w));
+            }
         }
+    }
+
+    /// Fills `lead` and `step` for the command ids `ids`.
+    fn factors(&self, ids: &[u32], use_start: bool, lead: &mut Vec<f64>, step: &mut Vec<f64>) {
+        lead.clear();
+        lead.extend(ids.iter().map(|id| self.prior(*id)));
+        if let (true, Some(first), Some(id)) = (use_start, lead.first_mut(), ids.first()) {
+            *first = self.trans(START, *id);
+        }
+        step.clear();
+        step.push(1.0);
+        step.extend(ids.windows(2).map(|pair| self.trans(pair[0], pair[1])));
     }
 
     /// Copies the session at `range` of `toks` into `scratch` (followed by `##END##` when
@@ -220,6 +251,28 @@ impl Model {
         }
         prob
     }
+}
+
+/// Likelihood of the window of `w` positions from `i`: the lead, then each transition and
+/// (when `pp` is given) parameter-set probability, in [`Model::span`]'s order.
+#[inline(always)]
+fn window_product(lead: &[f64], step: &[f64], pp: Option<&[f64]>, i: usize, w: usize) -> f64 {
+    let mut lik = lead[i];
+    match pp {
+        Some(pp) => {
+            lik *= pp[i];
+            for (s, p) in step[i + 1..i + w].iter().zip(&pp[i + 1..i + w]) {
+                lik *= s;
+                lik *= p;
+            }
+        }
+        None => {
+            for s in &step[i + 1..i + w] {
+                lik *= s;
+            }
+        }
+    }
+    lik
 }
 
 /// Column names [`score_sessions_with`] adds: (likelihood, window).
@@ -290,6 +343,9 @@ pub fn score_sessions_with(
     add_score_columns(data, col, options, liks, offsets, lens)
 }
 
+/// Adds the likelihood and window columns. A `List(String)` session column's windows are
+/// built directly from its strings; the struct layouts' windows are cut with polars' list
+/// slice.
 fn add_score_columns(
     data: &DataFrame,
     sessions: &Column,
@@ -299,8 +355,56 @@ fn add_score_columns(
     lens: Vec<Option<i64>>,
 ) -> Result<DataFrame, AnomSeqError> {
     let (lik_name, win_name) = score_column_names(options);
+    let windows = match sessions.dtype() {
+        DataType::List(inner) if inner.as_ref() == &DataType::String => {
+            command_windows(sessions, &win_name, &offsets, &lens)?
+        }
+        _ => sliced_windows(data.height(), sessions, &win_name, offsets, lens)?,
+    };
+    let mut out = data.clone();
+    out.with_column(Column::new(lik_name.as_str().into(), liks))?;
+    out.with_column(windows)?;
+    Ok(out)
+}
+
+/// Each row's window of a `List(String)` column: the `len` commands from `offset`, or null.
+fn command_windows(
+    sessions: &Column,
+    name: &str,
+    offsets: &[Option<i64>],
+    lens: &[Option<i64>],
+) -> Result<Column, AnomSeqError> {
+    let list = sessions.as_materialized_series().list()?.rechunk();
+    let inner = list.get_inner();
+    let strings = inner.str()?.rechunk();
+    let window_values: usize = lens.iter().flatten().map(|l| *l as usize).sum();
+    let mut builder = ListStringChunkedBuilder::new(name.into(), offsets.len(), window_values);
+    let (Some(arr), Some(values)) = (list.downcast_iter().next(), strings.downcast_iter().next())
+    else {
+        return Ok(builder.finish().into_column());
+    };
+    let bounds = arr.offsets().as_slice();
+    for (row, (offset, len)) in offsets.iter().zip(lens).enumerate() {
+        let (Some(offset), Some(len), Some(first)) = (offset, len, bounds.get(row)) else {
+            builder.append_null();
+            continue;
+        };
+        let start = *first as usize + *offset as usize;
+        builder.append_trusted_len_iter((start..start + *len as usize).map(|k| values.get(k)));
+    }
+    Ok(builder.finish().into_column())
+}
+
+/// Each row's window cut from the session column with polars' list slice.
+fn sliced_windows(
+    height: usize,
+    sessions: &Column,
+    name: &str,
+    offsets: Vec<Option<i64>>,
+    lens: Vec<Option<i64>>,
+) -> Result<Column, AnomSeqError> {
     let frame = DataFrame::new(
-        data.height(),
+        height,
         vec![
             sessions.clone().with_name("__s".into()),
             Column::new("__o".into(), offsets),
@@ -309,13 +413,7 @@ fn add_score_columns(
     )?;
     let windows = frame
         .lazy()
-        .select([col("__s")
-            .list()
-            .slice(col("__o"), col("__l"))
-            .alias(win_name.as_str())])
+        .select([col("__s").list().slice(col("__o"), col("__l")).alias(name)])
         .collect()?;
-    let mut out = data.clone();
-    out.with_column(Column::new(lik_name.as_str().into(), liks))?;
-    out.with_column(windows.column(&win_name)?.clone())?;
-    Ok(out)
+    Ok(windows.column(name)?.clone())
 }

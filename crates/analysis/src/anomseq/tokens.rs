@@ -243,10 +243,24 @@ enum Part {
 
 /// A cache in front of the command vocabulary keyed by a string view: views of strings of at
 /// most 12 bytes hold the whole string inline, so the 16-byte view identifies it without
-/// reading or hashing the text.
-#[derive(Default)]
+/// reading or hashing the text. The cache is direct-mapped (one slot per hash, a clash
+/// replaces the slot) because sessions repeat a small set of commands.
 struct ViewInterner {
-    inline: PlHashMap<u128, u32>,
+    slots: Vec<(u128, u32)>,
+}
+
+/// Slots in the [`ViewInterner`] (a power of two).
+const VIEW_SLOTS: usize = 1024;
+
+/// Marks an empty slot: no inline view has all length bits set.
+const NO_VIEW: u128 = u128::MAX;
+
+impl Default for ViewInterner {
+    fn default() -> Self {
+        ViewInterner {
+            slots: vec![(NO_VIEW, 0); VIEW_SLOTS],
+        }
+    }
 }
 
 impl ViewInterner {
@@ -260,12 +274,17 @@ impl ViewInterner {
             return vocab.intern(values.value(k));
         }
         let key = view.as_u128();
-        if let Some(id) = self.inline.get(&key) {
-            return *id;
+        let mixed = (key as u64 ^ (key >> 64) as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15);
+        let slot = (mixed >> 54) as usize % VIEW_SLOTS;
+        match self.slots.get_mut(slot) {
+            Some((cached, id)) if *cached == key => *id,
+            Some(entry) => {
+                let id = vocab.intern(values.value(k));
+                *entry = (key, id);
+                id
+            }
+            None => vocab.intern(values.value(k)),
         }
-        let id = vocab.intern(values.value(k));
-        self.inline.insert(key, id);
-        id
     }
 }
 
