@@ -20,6 +20,7 @@
 //! probabilities are bit-for-bit the same either way.
 
 use std::collections::HashSet;
+use std::ops::Range;
 
 use polars::prelude::PlHashMap;
 
@@ -150,12 +151,13 @@ impl Model {
             kind,
             &mut vocabs,
         );
-        Model::fit(&toks, vocabs, kind, options)
+        Model::fit(&toks, toks.sessions(), vocabs, kind, options)
     }
 
-    /// Trains on the non-empty sessions of `toks`, whose ids come from `vocabs`.
+    /// Trains on the sessions of `toks` at the `training` ranges; the ids come from `vocabs`.
     pub(crate) fn fit(
         toks: &TokSessions,
+        training: impl Iterator<Item = Range<usize>>,
         vocabs: Vocabs,
         kind: SessionKind,
         options: &ModelOptions,
@@ -172,7 +174,7 @@ impl Model {
             value_rows: Vec::new(),
             modellable: Vec::new(),
         };
-        let raw = model.count(toks);
+        let raw = model.count(toks, training);
         model.smooth_cmds(&raw);
         if kind != SessionKind::Commands {
             model.smooth_params(&raw);
@@ -191,7 +193,11 @@ impl Model {
         model
     }
 
-    fn count(&mut self, toks: &TokSessions) -> RawCounts {
+    fn count(
+        &mut self,
+        toks: &TokSessions,
+        training: impl Iterator<Item = Range<usize>>,
+    ) -> RawCounts {
         let n = self.vocabs.cmds.len();
         let n_params = self.vocabs.params.len();
         let mut raw = RawCounts {
@@ -201,7 +207,7 @@ impl Model {
             param_values: vec![Vec::new(); n_params],
         };
         let with_params = self.kind != SessionKind::Commands;
-        for range in toks.sessions() {
+        for range in training {
             let mut prev = START;
             raw.seq1[START as usize] += 1;
             for (k, &id) in range.clone().zip(toks.cmds(range)) {
@@ -447,5 +453,62 @@ impl RawCounts {
                 bump(&mut self.param_values[pid as usize], vid);
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn sessions(rows: &[&[&str]]) -> Vec<Vec<Cmd>> {
+        rows.iter()
+            .map(|r| r.iter().map(|c| Cmd::new(c)).collect())
+            .collect()
+    }
+
+    /// P(b | a) with a seen twice, both times followed by b, in a model of `n` tokens.
+    fn twice_followed(n: usize) -> f64 {
+        3.0 / (2 + n - 1) as f64
+    }
+
+    #[test]
+    fn dense_transitions_are_the_smoothed_counts() {
+        let model = Model::train(
+            &sessions(&[&["a", "b"], &["a", "b"], &["c"]]),
+            SessionKind::Commands,
+        );
+        assert!(matches!(model.trans, Transitions::DenseProbs(_)));
+        let n = 6;
+        assert_eq!(model.trans_prob("a", "b"), twice_followed(n));
+        assert_eq!(model.trans_prob("b", "a"), 1.0 / (2 + n - 1) as f64);
+        assert_eq!(
+            model.trans_prob("nope", "a"),
+            model.trans_prob(UNK_TOKEN, "a")
+        );
+        assert_eq!(
+            model.trans_prob(END_TOKEN, "a"),
+            model.trans_prob(UNK_TOKEN, "a")
+        );
+    }
+
+    #[test]
+    fn sparse_transitions_match_the_dense_formula() {
+        let mut rows: Vec<Vec<Cmd>> = sessions(&[&["a", "b"], &["a", "b"]]);
+        rows.extend((0..DENSE_MAX).map(|i| vec![Cmd::new(&format!("c{i}"))]));
+        let model = Model::train(&rows, SessionKind::Commands);
+        assert!(matches!(model.trans, Transitions::Sparse(_)));
+        let n = 3 + 2 + DENSE_MAX;
+        assert_eq!(model.trans_prob("a", "b"), twice_followed(n));
+        assert_eq!(model.trans_prob("c1", "c2"), 1.0 / (1 + n - 1) as f64);
+    }
+
+    #[test]
+    fn empty_sessions_count_in_training() {
+        let with_empty = Model::train(&sessions(&[&["a"], &[]]), SessionKind::Commands);
+        let without = Model::train(&sessions(&[&["a"]]), SessionKind::Commands);
+        assert!(
+            with_empty.trans_prob(START_TOKEN, END_TOKEN)
+                > without.trans_prob(START_TOKEN, END_TOKEN)
+        );
     }
 }

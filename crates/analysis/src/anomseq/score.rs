@@ -316,12 +316,13 @@ pub fn score_sessions_with(
             column: session_column.to_string(),
         })?;
     let (kind, toks, vocabs) = read_tokens(col)?;
-    if toks.sessions().next().is_none() {
+    let training = || toks.sessions().filter(|range| !range.is_empty());
+    if training().next().is_none() {
         return Err(AnomSeqError::NoSessions {
             column: session_column.to_string(),
         });
     }
-    let model = Model::fit(&toks, vocabs, kind, &ModelOptions::default());
+    let model = Model::fit(&toks, training(), vocabs, kind, &ModelOptions::default());
 
     let mut liks = Vec::with_capacity(toks.len());
     let mut offsets = Vec::with_capacity(toks.len());

@@ -207,13 +207,9 @@ impl TokSessions {
         self.rows.get(row).cloned().flatten()
     }
 
-    /// Non-null, non-empty rows' command ranges, in row order.
+    /// Non-null rows' command ranges, in row order.
     pub(crate) fn sessions(&self) -> impl Iterator<Item = Range<usize>> + '_ {
-        self.rows
-            .iter()
-            .flatten()
-            .filter(|r| !r.is_empty())
-            .cloned()
+        self.rows.iter().flatten().cloned()
     }
 
     /// Command ids in a range.
@@ -304,4 +300,82 @@ pub(crate) fn read_tokens(
         TokSessions::intern(rows, kind, &mut vocabs)
     };
     Ok((kind, toks, vocabs))
+}
+
+#[cfg(test)]
+mod tests {
+    use polars::prelude::*;
+
+    use super::super::{Cmd, Model, WindowOptions, score_sessions};
+
+    fn list(cmds: &[Option<&str>]) -> Series {
+        Series::new(PlSmallStr::EMPTY, cmds)
+    }
+
+    /// The `List(String)` reader (inline and longer names, a null command, null and empty rows)
+    /// scores like the same sessions given as [`Cmd`] values.
+    #[test]
+    fn command_lists_score_like_cmd_values() -> Result<(), Box<dyn std::error::Error>> {
+        let long = "a-command-name-longer-than-twelve-bytes";
+        let rows: Vec<Option<Vec<Option<&str>>>> = vec![
+            Some(vec![Some("ls"), Some("cd"), Some("ls")]),
+            None,
+            Some(vec![]),
+            Some(vec![Some(long), Some("ls"), None, Some("nc")]),
+            Some(vec![Some("ls"), Some("cd"), Some(long), Some(long)]),
+            Some(vec![Some("cd")]),
+        ];
+        let series: ListChunked = rows.iter().map(|r| r.as_deref().map(list)).collect();
+        let df = DataFrame::new(
+            rows.len(),
+            vec![
+                series
+                    .into_series()
+                    .with_name("session".into())
+                    .into_column(),
+            ],
+        )?;
+        let scored = score_sessions(&df, "session", 2)?;
+        let liks = scored.column("rarest_window2_likelihood")?.f64()?.clone();
+        let windows = scored.column("rarest_window2")?.list()?.clone();
+
+        let values: Vec<Option<Vec<Cmd>>> = rows
+            .iter()
+            .map(|r| {
+                r.as_ref()
+                    .map(|r| r.iter().map(|c| Cmd::new(c.unwrap_or(""))).collect())
+            })
+            .collect();
+        let training: Vec<Vec<Cmd>> = values
+            .iter()
+            .flatten()
+            .filter(|s| !s.is_empty())
+            .cloned()
+            .collect();
+        let model = Model::train(&training, super::SessionKind::Commands);
+        let options = WindowOptions::default().with_window_length(2);
+        for (i, session) in values.iter().enumerate() {
+            let want = session
+                .as_ref()
+                .filter(|s| !s.is_empty())
+                .and_then(|s| model.rarest_window(s, &options));
+            assert_eq!(
+                liks.get(i).map(f64::to_bits),
+                want.map(|w| w.likelihood.to_bits()),
+                "row {i}"
+            );
+            let window = windows.get_as_series(i);
+            match (want, session) {
+                (Some(w), Some(s)) => {
+                    let window = window.ok_or("window")?;
+                    let got: Vec<Option<&str>> = window.str()?.iter().collect();
+                    let expected = rows[i].as_deref().unwrap_or_default();
+                    assert_eq!(got, expected[w.start..w.start + w.len], "row {i}");
+                    assert!(w.len <= s.len());
+                }
+                _ => assert!(window.is_none(), "row {i}"),
+            }
+        }
+        Ok(())
+    }
 }
