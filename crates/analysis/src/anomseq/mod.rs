@@ -11,6 +11,8 @@
 //! - `score`: session and window likelihoods, [`Model::rarest_window`], [`score_sessions`].
 //! - `sessionize`: events into sessions ([`sessionize`], [`create_session_col`]).
 //! - `synthetic`: seeded sessions for benchmarks ([`synthetic_sessions`]).
+//! - `tokens`: sessions as interned ids in flat vectors, read straight from the column; what
+//!   training and scoring run on.
 //!
 //! ```
 //! use huntbook_analysis::anomseq::score_sessions;
@@ -33,6 +35,7 @@ mod score;
 mod session;
 mod sessionize;
 mod synthetic;
+mod tokens;
 
 pub use model::{END_TOKEN, Model, ModelOptions, START_TOKEN, UNK_TOKEN};
 pub use score::{

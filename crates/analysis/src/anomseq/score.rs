@@ -9,8 +9,9 @@
 use polars::prelude::*;
 
 use super::AnomSeqError;
-use super::model::{END, Model, START, TokCmd};
-use super::session::{Cmd, read_sessions};
+use super::model::{END, Model, ModelOptions, START};
+use super::session::{Cmd, SessionKind};
+use super::tokens::{TokSessions, read_tokens};
 
 /// How windows are scored.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -65,14 +66,29 @@ pub struct RarestWindow {
     pub likelihood: f64,
 }
 
+/// Buffers reused from session to session: the session's command ids (with `##END##` when
+/// framed), for kinds with parameters each command's parameter-set probability, and the
+/// factors windows are multiplied from.
+#[derive(Debug, Default)]
+struct Scratch {
+    toks: Vec<u32>,
+    pp: Vec<f64>,
+    /// Probability of a window starting at each position: the prior, or for the first window
+    /// with start/end tokens P(first | `##START##`).
+    lead: Vec<f64>,
+    /// P(command | previous command) at each position (position 0 is unused).
+    step: Vec<f64>,
+}
+
 impl Model {
     /// Likelihood of a whole session (with start/end tokens: framed by them).
     pub fn session_likelihood(&self, session: &[Cmd], use_start_end_tokens: bool) -> f64 {
         let toks = self.tokenize(session);
-        let pp: Vec<f64> = toks.iter().map(|c| self.param_set_prob(c)).collect();
-        let mut lik = self.span(&toks, &pp, use_start_end_tokens);
-        if use_start_end_tokens && let Some(last) = toks.last() {
-            lik *= self.trans(last.cmd, END);
+        let mut scratch = Scratch::default();
+        let (ids, pp) = self.prepare(&toks, 0..session.len(), false, &mut scratch);
+        let mut lik = self.span(ids, pp, use_start_end_tokens);
+        if use_start_end_tokens && let Some(last) = ids.last() {
+            lik *= self.trans(*last, END);
         }
         lik
     }
@@ -85,64 +101,178 @@ impl Model {
 
     /// Likelihood of every window of the session, in order.
     pub fn window_likelihoods(&self, session: &[Cmd], options: &WindowOptions) -> Vec<f64> {
-        let mut toks = self.tokenize(session);
-        if options.use_start_end_tokens {
-            toks.push(TokCmd {
-                cmd: END,
-                params: Vec::new(),
-            });
-        }
-        let pp: Vec<f64> = toks.iter().map(|c| self.param_set_prob(c)).collect();
-        let w = options.window_length;
-        if w == 0 || toks.len() < w {
-            return Vec::new();
-        }
-        (0..=toks.len() - w)
-            .map(|i| {
-                let start = options.use_start_end_tokens && i == 0;
-                let lik = self.span(&toks[i..i + w], &pp[i..i + w], start);
-                if options.use_geo_mean {
-                    lik.powf(1.0 / w as f64)
-                } else {
-                    lik
-                }
-            })
-            .collect()
+        let toks = self.tokenize(session);
+        let mut scratch = Scratch::default();
+        let mut out = Vec::new();
+        self.each_window(&toks, 0..session.len(), options, &mut scratch, |_, lik| {
+            out.push(lik);
+        });
+        out
     }
 
     /// The least likely window (the first one on ties), or `None` when the session is too short.
     pub fn rarest_window(&self, session: &[Cmd], options: &WindowOptions) -> Option<RarestWindow> {
-        let liks = self.window_likelihoods(session, options);
+        let toks = self.tokenize(session);
+        self.rarest_in(&toks, 0..session.len(), options, &mut Scratch::default())
+    }
+
+    /// [`Model::rarest_window`] of the session at `range` of `toks`.
+    fn rarest_in(
+        &self,
+        toks: &TokSessions,
+        range: std::ops::Range<usize>,
+        options: &WindowOptions,
+        scratch: &mut Scratch,
+    ) -> Option<RarestWindow> {
+        let n = range.len();
         let mut best: Option<(usize, f64)> = None;
-        for (i, lik) in liks.into_iter().enumerate() {
+        self.each_window(toks, range, options, scratch, |i, lik| {
             if best.is_none_or(|(_, b)| lik < b) {
                 best = Some((i, lik));
             }
-        }
+        });
         best.map(|(start, likelihood)| RarestWindow {
             start,
-            len: options.window_length.min(session.len() - start),
+            len: options.window_length.min(n - start),
             likelihood,
         })
     }
 
-    /// Likelihood of consecutive commands, without the end token.
-    fn span(&self, toks: &[TokCmd], pp: &[f64], use_start: bool) -> f64 {
-        let Some(first) = toks.first() else {
+    /// Calls `f(index, likelihood)` for every window of the session at `range` of `toks`, in
+    /// order.
+    ///
+    /// Each position's lead and transition probability is looked up once and shared by the
+    /// windows covering it, but every window's product is still taken afresh and in the same
+    /// order as [`Model::span`]'s (lead, then each transition and parameter-set probability),
+    /// so its value does not depend on its neighbours' rounding.
+    fn each_window(
+        &self,
+        toks: &TokSessions,
+        range: std::ops::Range<usize>,
+        options: &WindowOptions,
+        scratch: &mut Scratch,
+        mut f: impl FnMut(usize, f64),
+    ) {
+        let w = options.window_length;
+        let use_start = options.use_start_end_tokens;
+        self.prepare(toks, range, use_start, scratch);
+        let Scratch {
+            toks: ids,
+            pp,
+            lead,
+            step,
+        } = scratch;
+        if w == 0 || ids.len() < w {
+            return;
+        }
+        self.factors(ids, use_start, lead, step);
+        let pp = (self.kind != SessionKind::Commands).then_some(pp.as_slice());
+        let windows = 0..=ids.len() - w;
+        // Two loops rather than a test per window: the compiler would otherwise compute the
+        // root for every window and then discard it.
+        if options.use_geo_mean {
+            let root = 1.0 / w as f64;
+            for i in windows {
+                f(i, window_product(lead, step, pp, i, w).powf(root));
+            }
+        } else {
+            for i in windows {
+                f(i, window_product(lead, step, pp, i, w));
+            }
+        }
+    }
+
+    /// Fills `lead` and `step` for the command ids `ids`.
+    fn factors(&self, ids: &[u32], use_start: bool, lead: &mut Vec<f64>, step: &mut Vec<f64>) {
+        lead.clear();
+        lead.extend(ids.iter().map(|id| self.prior(*id)));
+        if let (true, Some(first), Some(id)) = (use_start, lead.first_mut(), ids.first()) {
+            *first = self.trans(START, *id);
+        }
+        step.clear();
+        step.push(1.0);
+        step.extend(ids.windows(2).map(|pair| self.trans(pair[0], pair[1])));
+    }
+
+    /// Copies the session at `range` of `toks` into `scratch` (followed by `##END##` when
+    /// `end`) with its parameter-set probabilities; the latter are `None` for command-only
+    /// models, where every one is 1.
+    fn prepare<'s>(
+        &self,
+        toks: &TokSessions,
+        range: std::ops::Range<usize>,
+        end: bool,
+        scratch: &'s mut Scratch,
+    ) -> (&'s [u32], Option<&'s [f64]>) {
+        scratch.toks.clear();
+        scratch.toks.extend_from_slice(toks.cmds(range.clone()));
+        if end {
+            scratch.toks.push(END);
+        }
+        if self.kind == SessionKind::Commands {
+            return (&scratch.toks, None);
+        }
+        scratch.pp.clear();
+        for (k, cmd) in range.zip(&scratch.toks) {
+            scratch.pp.push(self.param_set_prob(*cmd, toks.params(k)));
+        }
+        if end {
+            scratch.pp.push(self.param_set_prob(END, &[]));
+        }
+        (&scratch.toks, Some(&scratch.pp))
+    }
+
+    /// Likelihood of consecutive commands, without the end token: the lead probability, then
+    /// each transition, each command's probability times its parameter-set probability (left
+    /// out when `pp` is `None`, where it is 1 and multiplying by it changes nothing).
+    #[inline]
+    fn span(&self, ids: &[u32], pp: Option<&[f64]>, use_start: bool) -> f64 {
+        let Some(&first) = ids.first() else {
             return f64::NAN;
         };
-        let lead = if use_start {
-            self.trans(START, first.cmd)
+        let mut prob = if use_start {
+            self.trans(START, first)
         } else {
-            self.prior(first.cmd)
+            self.prior(first)
         };
-        let mut prob = lead * pp[0];
-        for i in 1..toks.len() {
-            prob *= self.trans(toks[i - 1].cmd, toks[i].cmd);
-            prob *= pp[i];
+        match pp {
+            None => {
+                for pair in ids.windows(2) {
+                    prob *= self.trans(pair[0], pair[1]);
+                }
+            }
+            Some(pp) => {
+                prob *= pp[0];
+                for (pair, p) in ids.windows(2).zip(&pp[1..]) {
+                    prob *= self.trans(pair[0], pair[1]);
+                    prob *= p;
+                }
+            }
         }
         prob
     }
+}
+
+/// Likelihood of the window of `w` positions from `i`: the lead, then each transition and
+/// (when `pp` is given) parameter-set probability, in [`Model::span`]'s order.
+#[inline(always)]
+fn window_product(lead: &[f64], step: &[f64], pp: Option<&[f64]>, i: usize, w: usize) -> f64 {
+    let mut lik = lead[i];
+    match pp {
+        Some(pp) => {
+            lik *= pp[i];
+            for (s, p) in step[i + 1..i + w].iter().zip(&pp[i + 1..i + w]) {
+                lik *= s;
+                lik *= p;
+            }
+        }
+        None => {
+            for s in &step[i + 1..i + w] {
+                lik *= s;
+            }
+        }
+    }
+    lik
 }
 
 /// Column names [`score_sessions_with`] adds: (likelihood, window).
@@ -185,28 +315,24 @@ pub fn score_sessions_with(
         .map_err(|_| AnomSeqError::MissingColumn {
             column: session_column.to_string(),
         })?;
-    let read = read_sessions(col)?;
-    let training: Vec<Vec<Cmd>> = read
-        .sessions
-        .iter()
-        .flatten()
-        .filter(|s| !s.is_empty())
-        .cloned()
-        .collect();
-    if training.is_empty() {
+    let (kind, toks, vocabs) = read_tokens(col)?;
+    let training = || toks.sessions().filter(|range| !range.is_empty());
+    if training().next().is_none() {
         return Err(AnomSeqError::NoSessions {
             column: session_column.to_string(),
         });
     }
-    let model = Model::train(&training, read.kind);
+    let model = Model::fit(&toks, training(), vocabs, kind, &ModelOptions::default());
 
-    let mut liks = Vec::with_capacity(read.sessions.len());
-    let mut offsets = Vec::with_capacity(read.sessions.len());
-    let mut lens = Vec::with_capacity(read.sessions.len());
-    for session in &read.sessions {
-        let (lik, start, len) = match session.as_deref() {
-            None | Some([]) => (None, None, None),
-            Some(s) => match model.rarest_window(s, options) {
+    let mut liks = Vec::with_capacity(toks.len());
+    let mut offsets = Vec::with_capacity(toks.len());
+    let mut lens = Vec::with_capacity(toks.len());
+    let mut scratch = Scratch::default();
+    for row in 0..toks.len() {
+        let (lik, start, len) = match toks.row(row) {
+            None => (None, None, None),
+            Some(range) if range.is_empty() => (None, None, None),
+            Some(range) => match model.rarest_in(&toks, range, options, &mut scratch) {
                 Some(r) => (Some(r.likelihood), Some(r.start as i64), Some(r.len as i64)),
                 None => (Some(f64::NAN), Some(0), Some(0)),
             },
@@ -218,6 +344,9 @@ pub fn score_sessions_with(
     add_score_columns(data, col, options, liks, offsets, lens)
 }
 
+/// Adds the likelihood and window columns. A `List(String)` session column's windows are
+/// built directly from its strings; the struct layouts' windows are cut with polars' list
+/// slice.
 fn add_score_columns(
     data: &DataFrame,
     sessions: &Column,
@@ -227,8 +356,56 @@ fn add_score_columns(
     lens: Vec<Option<i64>>,
 ) -> Result<DataFrame, AnomSeqError> {
     let (lik_name, win_name) = score_column_names(options);
+    let windows = match sessions.dtype() {
+        DataType::List(inner) if inner.as_ref() == &DataType::String => {
+            command_windows(sessions, &win_name, &offsets, &lens)?
+        }
+        _ => sliced_windows(data.height(), sessions, &win_name, offsets, lens)?,
+    };
+    let mut out = data.clone();
+    out.with_column(Column::new(lik_name.as_str().into(), liks))?;
+    out.with_column(windows)?;
+    Ok(out)
+}
+
+/// Each row's window of a `List(String)` column: the `len` commands from `offset`, or null.
+fn command_windows(
+    sessions: &Column,
+    name: &str,
+    offsets: &[Option<i64>],
+    lens: &[Option<i64>],
+) -> Result<Column, AnomSeqError> {
+    let list = sessions.as_materialized_series().list()?.rechunk();
+    let inner = list.get_inner();
+    let strings = inner.str()?.rechunk();
+    let window_values: usize = lens.iter().flatten().map(|l| *l as usize).sum();
+    let mut builder = ListStringChunkedBuilder::new(name.into(), offsets.len(), window_values);
+    let (Some(arr), Some(values)) = (list.downcast_iter().next(), strings.downcast_iter().next())
+    else {
+        return Ok(builder.finish().into_column());
+    };
+    let bounds = arr.offsets().as_slice();
+    for (row, (offset, len)) in offsets.iter().zip(lens).enumerate() {
+        let (Some(offset), Some(len), Some(first)) = (offset, len, bounds.get(row)) else {
+            builder.append_null();
+            continue;
+        };
+        let start = *first as usize + *offset as usize;
+        builder.append_trusted_len_iter((start..start + *len as usize).map(|k| values.get(k)));
+    }
+    Ok(builder.finish().into_column())
+}
+
+/// Each row's window cut from the session column with polars' list slice.
+fn sliced_windows(
+    height: usize,
+    sessions: &Column,
+    name: &str,
+    offsets: Vec<Option<i64>>,
+    lens: Vec<Option<i64>>,
+) -> Result<Column, AnomSeqError> {
     let frame = DataFrame::new(
-        data.height(),
+        height,
         vec![
             sessions.clone().with_name("__s".into()),
             Column::new("__o".into(), offsets),
@@ -237,13 +414,7 @@ fn add_score_columns(
     )?;
     let windows = frame
         .lazy()
-        .select([col("__s")
-            .list()
-            .slice(col("__o"), col("__l"))
-            .alias(win_name.as_str())])
+        .select([col("__s").list().slice(col("__o"), col("__l")).alias(name)])
         .collect()?;
-    let mut out = data.clone();
-    out.with_column(Column::new(lik_name.as_str().into(), liks))?;
-    out.with_column(windows.column(&win_name)?.clone())?;
-    Ok(out)
+    Ok(windows.column(name)?.clone())
 }

@@ -113,34 +113,36 @@ impl From<&str> for Cmd {
     }
 }
 
-/// A session column read into values: the kind and one optional session per row.
-pub(crate) struct SessionColumn {
-    pub kind: SessionKind,
-    pub sessions: Vec<Option<Vec<Cmd>>>,
+/// The session kind a column's dtype stands for (see the module docs for the accepted dtypes).
+pub(crate) fn column_kind(col: &Column) -> Result<SessionKind, AnomSeqError> {
+    let bad = || AnomSeqError::BadColumn {
+        column: col.name().to_string(),
+        dtype: col.dtype().to_string(),
+    };
+    let DataType::List(inner) = col.dtype() else {
+        return Err(bad());
+    };
+    match inner.as_ref() {
+        DataType::String => Ok(SessionKind::Commands),
+        DataType::Struct(fields) => struct_kind(fields).ok_or_else(bad),
+        _ => Err(bad()),
+    }
 }
 
-/// Reads a session column (see the module docs for the accepted dtypes).
+/// Reads a session column into values, one optional session per row.
 ///
 /// The nested lists are flattened once and cut by their offsets, so reading costs a few passes
 /// over the values rather than a series per row.
-pub(crate) fn read_sessions(col: &Column) -> Result<SessionColumn, AnomSeqError> {
+pub(crate) fn read_sessions(col: &Column) -> Result<Vec<Option<Vec<Cmd>>>, AnomSeqError> {
+    let kind = column_kind(col)?;
     let series = col.as_materialized_series();
-    let bad = || AnomSeqError::BadColumn {
+    let list = series.list().map_err(|_| AnomSeqError::BadColumn {
         column: col.name().to_string(),
         dtype: series.dtype().to_string(),
-    };
-    let DataType::List(inner) = series.dtype() else {
-        return Err(bad());
-    };
-    let kind = match inner.as_ref() {
-        DataType::String => SessionKind::Commands,
-        DataType::Struct(fields) => struct_kind(fields).ok_or_else(bad)?,
-        _ => return Err(bad()),
-    };
-    let (ranges, values) = flatten(series.list().map_err(|_| bad())?);
+    })?;
+    let (ranges, values) = flatten(list);
     let cmds = read_cmds(&values, kind)?;
-    let sessions = split_sessions(cmds, &ranges);
-    Ok(SessionColumn { kind, sessions })
+    Ok(split_sessions(cmds, &ranges))
 }
 
 /// Cuts the flattened commands into sessions, moving them when the rows are laid out one after
