@@ -12,10 +12,6 @@ pub enum IocError {
         source: Box<regex_automata::meta::BuildError>,
     },
 
-    /// The bundled refang table did not build (a bug in huntbook; please report it).
-    #[error("IoC refang table failed to build: {0}")]
-    Fanger(#[from] aho_corasick::BuildError),
-
     /// The bundled TLD list did not parse (a bug in huntbook; please report it).
     #[error("bundled TLD list (data/ioc/tlds.json) did not parse: {0}")]
     TldList(serde_json::Error),

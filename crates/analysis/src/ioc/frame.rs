@@ -82,30 +82,31 @@ impl IocExtractor {
 }
 
 /// Maps byte offsets, visited in increasing order, to (line number, offset of the line's start).
-struct LineIndex<'t> {
-    text: &'t [u8],
+struct LineIndex {
+    /// Offsets of every `\n`, found in one pass.
+    newlines: Vec<usize>,
+    /// How many of them lie before the last offset asked for: its line number.
     line: usize,
-    line_start: usize,
 }
 
-impl<'t> LineIndex<'t> {
-    fn new(text: &'t str) -> Self {
+impl LineIndex {
+    fn new(text: &str) -> Self {
         LineIndex {
-            text: text.as_bytes(),
+            newlines: memchr::memchr_iter(b'\n', text.as_bytes()).collect(),
             line: 0,
-            line_start: 0,
         }
     }
 
     /// The line holding `offset`; offsets must not decrease between calls.
     fn locate(&mut self, offset: usize) -> (usize, usize) {
-        let base = self.line_start;
-        let ahead = self.text.get(base..offset).unwrap_or_default();
-        for newline in memchr::memchr_iter(b'\n', ahead) {
+        while self.newlines.get(self.line).is_some_and(|&nl| nl < offset) {
             self.line += 1;
-            self.line_start = base + newline + 1;
         }
-        (self.line, self.line_start)
+        let start = match self.line {
+            0 => 0,
+            n => self.newlines.get(n - 1).map_or(0, |nl| nl + 1),
+        };
+        (self.line, start)
     }
 }
 

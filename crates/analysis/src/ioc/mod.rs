@@ -106,7 +106,7 @@ impl IocExtractor {
             options,
             full,
             inner,
-            fanger: ValueFanger::new()?,
+            fanger: ValueFanger::new(),
             tlds: TldSet::bundled()?,
         })
     }

@@ -13,7 +13,6 @@
 
 use std::sync::OnceLock;
 
-use aho_corasick::{AhoCorasick, AhoCorasickBuilder, MatchKind};
 use regex::{Match, Regex};
 
 /// Refangs free text: every defanged spelling of a dot, at sign or URL scheme that the rules know
@@ -193,64 +192,52 @@ fn rewrite_comma_ip(text: &str, m: Match<'_>) -> Option<String> {
     octets_ok.then(|| m.as_str().replace(',', "."))
 }
 
-/// Refangs one matched indicator: only the spellings the scanner accepts.
-#[derive(Debug, Clone)]
-pub(crate) struct ValueFanger {
-    matcher: AhoCorasick,
-    replacements: Vec<&'static str>,
-}
+/// Refangs one matched indicator: only the spellings the scanner accepts (case-insensitive):
+/// `[.]` `(.)` `{.}` `[dot]` `(dot)` `{dot}` → `.`; `[@]` `(@)` `{@}` `[at]` `(at)` `{at}`, each
+/// with an optional space either side, → `@`; `[://]` `[:]//` `(://)` `[:/]/` → `://`. Where
+/// spellings overlap, the leftmost and then the longest wins.
+///
+/// Matched by hand rather than with a multi-string automaton: values are short and most carry no
+/// bracket at all, so a byte loop costs a fraction of an automaton search per value.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct ValueFanger;
 
 impl ValueFanger {
-    /// Builds the matcher.
-    pub(crate) fn new() -> Result<Self, aho_corasick::BuildError> {
-        let mut patterns: Vec<String> = Vec::new();
-        let mut replacements = Vec::new();
-        for token in ["[.]", "(.)", "{.}", "[dot]", "(dot)", "{dot}"] {
-            patterns.push(token.to_string());
-            replacements.push(".");
-        }
-        for token in ["[@]", "(@)", "{@}", "[at]", "(at)", "{at}"] {
-            for (lead, trail) in [("", ""), (" ", ""), ("", " "), (" ", " ")] {
-                patterns.push(format!("{lead}{token}{trail}"));
-                replacements.push("@");
-            }
-        }
-        for token in ["[://]", "[:]//", "(://)", "[:/]/"] {
-            patterns.push(token.to_string());
-            replacements.push("://");
-        }
-        let matcher = AhoCorasickBuilder::new()
-            .ascii_case_insensitive(true)
-            .match_kind(MatchKind::LeftmostLongest)
-            .build(&patterns)?;
-        Ok(ValueFanger {
-            matcher,
-            replacements,
-        })
+    /// The refanger.
+    pub(crate) fn new() -> Self {
+        ValueFanger
     }
 
     /// The refanged value and whether anything was changed. `url` also fixes the scheme.
     pub(crate) fn refang(&self, value: &str, url: bool) -> (String, bool) {
-        // Most values carry no defanging at all; skip the matcher for them.
+        // Most values carry no defanging at all; skip the byte loop for them.
         let plain = !value.bytes().any(|b| matches!(b, b'[' | b'(' | b'{'));
         let scheme_x = url
             && value
-                .split(':')
-                .next()
-                .is_some_and(|s| s.contains(['x', 'X']));
+                .bytes()
+                .take_while(|&b| b != b':')
+                .any(|b| matches!(b, b'x' | b'X'));
         if plain && !scheme_x {
             return (value.to_string(), false);
         }
+        let bytes = value.as_bytes();
         let mut out = String::with_capacity(value.len());
         let mut last = 0;
         let mut changed = false;
-        for m in self.matcher.find_iter(value) {
-            out.push_str(&value[last..m.start()]);
-            out.push_str(self.replacements[m.pattern().as_usize()]);
-            last = m.end();
+        let mut i = 0;
+        while i < bytes.len() {
+            let Some((len, replacement)) = spelling_at(bytes, i) else {
+                i += 1;
+                continue;
+            };
+            // Spellings are ASCII, so `i` and `i + len` are character boundaries.
+            out.push_str(value.get(last..i).unwrap_or_default());
+            out.push_str(replacement);
+            i += len;
+            last = i;
             changed = true;
         }
-        out.push_str(&value[last..]);
+        out.push_str(value.get(last..).unwrap_or_default());
         if url {
             changed |= refang_scheme(&mut out);
         }
@@ -258,12 +245,63 @@ impl ValueFanger {
     }
 }
 
+/// The longest defanged spelling that starts at `bytes[i]`: its length and what it stands for.
+fn spelling_at(bytes: &[u8], i: usize) -> Option<(usize, &'static str)> {
+    let rest = bytes.get(i..)?;
+    let (lead, rest) = match rest {
+        [b' ', tail @ ..] => (1, tail),
+        _ => (0, rest),
+    };
+    let close = match rest.first()? {
+        b'[' => b']',
+        b'(' => b')',
+        b'{' => b'}',
+        _ => return None,
+    };
+    let inner = rest.get(1..)?;
+    let closed = |word: &[u8]| {
+        inner.len() > word.len()
+            && inner[..word.len()].eq_ignore_ascii_case(word)
+            && inner[word.len()] == close
+    };
+    // An at sign: the only spelling that may have a space before, and one after.
+    if closed(b"@") || closed(b"at") {
+        let word = if closed(b"@") { 1 } else { 2 };
+        let end = lead + 1 + word + 1;
+        let trail = usize::from(bytes.get(i + end) == Some(&b' '));
+        return Some((end + trail, "@"));
+    }
+    if lead == 1 {
+        return None;
+    }
+    if closed(b".") || closed(b"dot") {
+        let word = if closed(b".") { 1 } else { 3 };
+        return Some((word + 2, "."));
+    }
+    let separator = match close {
+        b']' => [&b"[://]"[..], b"[:]//", b"[:/]/"]
+            .into_iter()
+            .find(|s| rest.starts_with(s)),
+        b')' => rest.starts_with(b"(://)").then_some(&b"(://)"[..]),
+        _ => None,
+    };
+    separator.map(|s| (s.len(), "://"))
+}
+
 /// `hxxp`, `hXXps`, `h[xx]p`, `fxp`, `sfxp` → their real schemes, in place.
 fn refang_scheme(url: &mut String) -> bool {
-    let Some(colon) = url.find("://") else {
+    let bytes = url.as_bytes();
+    let Some(colon) =
+        memchr::memchr_iter(b':', bytes).find(|&i| bytes.get(i + 1..i + 3) == Some(b"//"))
+    else {
         return false;
     };
-    let scheme = url[..colon].to_ascii_lowercase();
+    let scheme = url.get(..colon).unwrap_or_default();
+    // Every defanged scheme has an x or a bracket; real ones keep their case untouched.
+    if !scheme.bytes().any(|b| matches!(b, b'x' | b'X' | b'[')) {
+        return false;
+    }
+    let scheme = scheme.to_ascii_lowercase();
     let fixed = scheme
         .replace("[xx]", "tt")
         .replace("hxx", "htt")
@@ -281,7 +319,7 @@ mod tests {
 
     #[test]
     fn value_fanger_handles_scanner_spellings() {
-        let fanger = ValueFanger::new().unwrap();
+        let fanger = ValueFanger::new();
         assert_eq!(
             fanger.refang("evil[.]com", false),
             ("evil.com".to_string(), true)
@@ -311,5 +349,66 @@ mod tests {
             "visit hXXps://evil[.]com/a[.]php or mail bob(at)evil[.]com from 10[.]1[.]2[.]3"
         );
         assert_eq!(refang(&defanged), text);
+    }
+
+    /// The spellings as a leftmost-longest, case-insensitive multi-string search: the reference
+    /// the hand-written matcher is checked against.
+    fn reference_refang(value: &str) -> String {
+        use aho_corasick::{AhoCorasick, MatchKind};
+
+        let mut patterns: Vec<String> = Vec::new();
+        let mut replacements = Vec::new();
+        for token in ["[.]", "(.)", "{.}", "[dot]", "(dot)", "{dot}"] {
+            patterns.push(token.into());
+            replacements.push(".");
+        }
+        for token in ["[@]", "(@)", "{@}", "[at]", "(at)", "{at}"] {
+            for (lead, trail) in [("", ""), (" ", ""), ("", " "), (" ", " ")] {
+                patterns.push(format!("{lead}{token}{trail}"));
+                replacements.push("@");
+            }
+        }
+        for token in ["[://]", "[:]//", "(://)", "[:/]/"] {
+            patterns.push(token.into());
+            replacements.push("://");
+        }
+        let matcher = AhoCorasick::builder()
+            .ascii_case_insensitive(true)
+            .match_kind(MatchKind::LeftmostLongest)
+            .build(&patterns)
+            .unwrap();
+        let mut out = String::new();
+        let mut last = 0;
+        for m in matcher.find_iter(value) {
+            out.push_str(&value[last..m.start()]);
+            out.push_str(replacements[m.pattern().as_usize()]);
+            last = m.end();
+        }
+        out.push_str(&value[last..]);
+        out
+    }
+
+    #[test]
+    fn value_fanger_agrees_with_a_multi_string_search() {
+        const PIECES: &[&str] = &[
+            "[", "]", "(", ")", "{", "}", ".", "dot", "DoT", "@", "at", "AT", " ", ":", "//", "/",
+            "a", "x", "é", "[.]", "[at]", " (at) ", "[://]",
+        ];
+        let mut state: u64 = 0x2545_f491_4f6c_dd1d;
+        let fanger = ValueFanger::new();
+        for _ in 0..20_000 {
+            let mut value = String::new();
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            for k in 0..(state % 12) {
+                let pick = (state.rotate_left(k as u32 * 5) % PIECES.len() as u64) as usize;
+                value.push_str(PIECES[pick]);
+            }
+            let (got, changed) = fanger.refang(&value, false);
+            let want = reference_refang(&value);
+            assert_eq!(got, want, "{value:?}");
+            assert_eq!(changed, want != value || got != value, "{value:?}");
+        }
     }
 }

@@ -415,7 +415,7 @@ fn trim_path_end(path: &str) -> usize {
 }
 
 fn has_encoded_url(url: &str) -> bool {
-    url.len() > 9 && url.to_ascii_lowercase().contains("%3a%2f%2f")
+    url.len() > 9 && url.contains('%') && url.to_ascii_lowercase().contains("%3a%2f%2f")
 }
 
 /// Decodes `%XX` escapes (bad escapes are kept as written).
