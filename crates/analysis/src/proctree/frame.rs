@@ -9,9 +9,10 @@ use std::collections::HashMap;
 use polars::prelude::*;
 
 use super::input::RowIssue;
-use super::link::{Node, Origin};
+use super::link::{Node, Origin, StrTable};
 use super::schema::ProcSchema;
 use super::shape::Shape;
+use super::values::{TextColumn, push_padded};
 
 /// Names of the columns the builder adds.
 pub mod cols {
@@ -57,35 +58,53 @@ pub mod cols {
     ];
 }
 
-/// Zero-padded `source_index` of every node.
-pub(crate) fn source_indexes(nodes: &[Node], input_rows: usize) -> Vec<String> {
+/// Zero-padded `source_index` of every node, in node order.
+pub(crate) fn source_indexes(nodes: &[Node], input_rows: usize) -> StrTable {
+    let mut table = StrTable::with_capacity(nodes.len(), nodes.len() * 7);
     let mut next = input_rows;
-    nodes
-        .iter()
-        .map(|n| match n.origin {
-            Origin::Input(row) => format!("{row:05}"),
+    for n in nodes {
+        let row = match n.origin {
+            Origin::Input(row) => row,
             _ => {
                 next += 1;
-                format!("{:05}", next - 1)
+                next - 1
             }
-        })
-        .collect()
+        };
+        table.push_with(|buf| push_row_number(buf, row));
+    }
+    table
+}
+
+/// Appends `row` zero-padded to five digits (`format!("{row:05}")`).
+fn push_row_number(buf: &mut String, row: usize) {
+    match u32::try_from(row) {
+        Ok(r) => push_padded(buf, r, 5),
+        Err(_) => buf.push_str(&format!("{row:05}")),
+    }
+}
+
+/// What the output frame is built from: the linked nodes in tree order and their key and
+/// `source_index` text (in node order).
+pub(crate) struct Layout<'a> {
+    pub nodes: &'a [Node],
+    pub shape: &'a Shape,
+    pub keys: &'a StrTable,
+    pub src: &'a StrTable,
 }
 
 /// Builds the output frame in `shape.order`.
 pub(crate) fn assemble(
     df: &DataFrame,
     schema: &ProcSchema,
-    nodes: &[Node],
-    shape: &Shape,
-    src: &[String],
+    layout: &Layout,
 ) -> PolarsResult<DataFrame> {
-    let mut columns = input_columns(df, schema, nodes, &shape.order)?;
-    columns.extend(tree_columns(nodes, shape, src)?);
-    if let Some(c) = effective_logon(df, schema, nodes, &shape.order)? {
+    let order = &layout.shape.order;
+    let mut columns = input_columns(df, schema, layout.nodes, order)?;
+    columns.extend(tree_columns(layout));
+    if let Some(c) = effective_logon(df, schema, layout.nodes, order)? {
         columns.push(c);
     }
-    DataFrame::new(shape.order.len(), columns)
+    DataFrame::new(order.len(), columns)
 }
 
 /// Which input column feeds an inferred row's column.
@@ -186,66 +205,72 @@ fn overlay(base: Series, source: &Column, idx: &IdxCa) -> PolarsResult<Series> {
     Ok(taken.zip_with(&mask, &base)?.with_name(base.name().clone()))
 }
 
-fn tree_columns(nodes: &[Node], shape: &Shape, src: &[String]) -> PolarsResult<Vec<Column>> {
+/// Root-to-node chains of `source_index`, in tree order (each parent's chain is written
+/// before its children's, so a child's is a copy of its parent's plus one step).
+fn paths(layout: &Layout) -> StrTable {
+    let Layout {
+        nodes, shape, src, ..
+    } = layout;
     let order = &shape.order;
-    let mut paths: Vec<String> = vec![String::new(); nodes.len()];
-    for id in order {
-        paths[*id] = match nodes[*id].parent {
-            Some(p) => format!("{}/{}", paths[p], src[*id]),
-            None => src[*id].clone(),
-        };
+    let mut pos = vec![0_usize; nodes.len()];
+    let mut table = StrTable::with_capacity(order.len(), order.len() * 8 * 7);
+    for (i, id) in order.iter().enumerate() {
+        pos[*id] = i;
+        match nodes[*id].parent {
+            Some(p) => table.push_extending(pos[p], |buf| {
+                buf.push('/');
+                buf.push_str(src.get(*id));
+            }),
+            None => table.push_with(|buf| buf.push_str(src.get(*id))),
+        }
     }
-    let parent_of = |id: &usize| nodes[*id].parent;
-    let has_kids = |id: &usize| !shape.children[*id].is_empty();
-    let key = |name: &str, v: Vec<Option<&str>>| Column::new(name.into(), v);
-    let flag = |name: &str, f: &dyn Fn(&usize) -> bool| {
-        Column::new(name.into(), order.iter().map(f).collect::<Vec<bool>>())
+    table
+}
+
+fn tree_columns(layout: &Layout) -> Vec<Column> {
+    let Layout {
+        nodes,
+        shape,
+        keys,
+        src,
+    } = layout;
+    let order = &shape.order;
+    let paths = paths(layout);
+    let parent_of = |id: usize| nodes[id].parent;
+    let has_kids = |id: usize| !shape.children.of(id).is_empty();
+    let text = |name: &str, values: &mut dyn Iterator<Item = &str>| {
+        StringChunked::from_iter_values(name.into(), values).into_column()
     };
-    Ok(vec![
-        key(
-            cols::PROC_KEY,
-            order.iter().map(|i| Some(nodes[*i].key.as_str())).collect(),
-        ),
-        key(
+    let opt_text = |name: &str, values: &mut dyn Iterator<Item = Option<&str>>| {
+        StringChunked::from_iter_options(name.into(), values).into_column()
+    };
+    let flag = |name: &str, f: &dyn Fn(usize) -> bool| {
+        BooleanChunked::from_iter_values(name.into(), order.iter().map(|i| f(*i))).into_column()
+    };
+    let numbers = |name: &str, v: &[u32]| {
+        UInt32Chunked::from_iter_values(name.into(), order.iter().map(|i| v[*i])).into_column()
+    };
+    vec![
+        text(cols::PROC_KEY, &mut order.iter().map(|i| keys.get(*i))),
+        opt_text(
             cols::PARENT_KEY,
-            order
-                .iter()
-                .map(|i| parent_of(i).map(|p| nodes[p].key.as_str()))
-                .collect(),
+            &mut order.iter().map(|i| parent_of(*i).map(|p| keys.get(p))),
         ),
-        key(
-            cols::SOURCE_INDEX,
-            order.iter().map(|i| Some(src[*i].as_str())).collect(),
-        ),
-        key(
+        text(cols::SOURCE_INDEX, &mut order.iter().map(|i| src.get(*i))),
+        opt_text(
             cols::PARENT_INDEX,
-            order
-                .iter()
-                .map(|i| parent_of(i).map(|p| src[p].as_str()))
-                .collect(),
+            &mut order.iter().map(|i| parent_of(*i).map(|p| src.get(p))),
         ),
-        key(
-            cols::PATH,
-            order.iter().map(|i| Some(paths[*i].as_str())).collect(),
-        ),
-        Column::new(
-            cols::DEPTH.into(),
-            order.iter().map(|i| shape.depth[*i]).collect::<Vec<u32>>(),
-        ),
-        Column::new(
-            cols::TREE_ID.into(),
-            order
-                .iter()
-                .map(|i| shape.tree_id[*i])
-                .collect::<Vec<u32>>(),
-        ),
+        text(cols::PATH, &mut (0..order.len()).map(|i| paths.get(i))),
+        numbers(cols::DEPTH, &shape.depth),
+        numbers(cols::TREE_ID, &shape.tree_id),
         flag(cols::IS_ROOT, &|i| parent_of(i).is_none()),
         flag(cols::IS_LEAF, &|i| !has_kids(i)),
         flag(cols::IS_BRANCH, &|i| parent_of(i).is_some() && has_kids(i)),
         flag(cols::IS_INFERRED, &|i| {
-            !matches!(nodes[*i].origin, Origin::Input(_))
+            !matches!(nodes[i].origin, Origin::Input(_))
         }),
-    ])
+    ]
 }
 
 fn effective_logon(
@@ -257,30 +282,28 @@ fn effective_logon(
     let Some(logon) = schema.logon_id.as_deref().and_then(|c| df.column(c).ok()) else {
         return Ok(None);
     };
-    let logon = super::values::text_values(logon)?;
+    let logon = TextColumn::new(logon)?;
     let target = match schema
         .target_logon_id
         .as_deref()
         .and_then(|c| df.column(c).ok())
     {
-        Some(c) => Some(super::values::text_values(c)?),
+        Some(c) => Some(TextColumn::new(c)?),
         None => None,
     };
     let value = |row: usize| {
         let tgt = target
             .as_ref()
-            .and_then(|t| t[row].clone())
-            .filter(|t| t != "0x0" && t != "0");
-        tgt.or_else(|| logon[row].clone())
+            .and_then(|t| t.get(row))
+            .filter(|t| *t != "0x0" && *t != "0");
+        tgt.or_else(|| logon.get(row))
     };
-    let values: Vec<Option<String>> = order
-        .iter()
-        .map(|id| match nodes[*id].origin {
-            Origin::Input(row) => value(row),
-            _ => None,
-        })
-        .collect();
-    Ok(Some(Column::new(cols::EFFECTIVE_LOGON_ID.into(), values)))
+    let values = order.iter().map(|id| match nodes[*id].origin {
+        Origin::Input(row) => value(row),
+        _ => None,
+    });
+    let ca = StringChunked::from_iter_options(cols::EFFECTIVE_LOGON_ID.into(), values);
+    Ok(Some(ca.into_column()))
 }
 
 /// The errors frame: `row` (input row), `field`, `value`, `message`.
