@@ -51,6 +51,8 @@ pub(crate) struct Linked<'a> {
     pub symbols: Symbols<'a>,
     pub issues: Vec<RowIssue>,
     pub skipped_events: usize,
+    /// Nodes below this id come from input rows; the rest were inferred.
+    pub inputs_end: usize,
 }
 
 const UNKNOWN: &str = "unknown";
@@ -150,6 +152,7 @@ pub(crate) fn link<'a>(inputs: &'a Inputs, schema: &ProcSchema) -> Linked<'a> {
     };
     let exact = schema.parent_columns.is_some();
     linker.add_inputs(inputs, schema, exact);
+    let inputs_end = linker.nodes.len();
     if exact {
         linker.link_exact(inputs, schema);
     } else {
@@ -160,67 +163,28 @@ pub(crate) fn link<'a>(inputs: &'a Inputs, schema: &ProcSchema) -> Linked<'a> {
         symbols: linker.symbols,
         issues: linker.issues,
         skipped_events: linker.skipped,
+        inputs_end,
     }
 }
 
-/// Every node's `proc_key` (`<lower-case name>|<lower-case pid>|<key time>`), in node order,
-/// written into one buffer.
-pub(crate) fn keys(nodes: &[Node], symbols: &Symbols) -> StrTable {
-    let mut table = StrTable::with_capacity(nodes.len(), nodes.len() * 48);
-    for n in nodes {
-        table.push_with(|buf| {
-            buf.push_str(symbols.derived_text(symbols.lower(n.name)));
-            buf.push('|');
-            buf.push_str(symbols.derived_text(symbols.lower(n.pid)));
-            buf.push('|');
-            push_key_time(buf, n.time.unwrap_or(0));
-        });
-    }
-    table
+/// Writes a node's `proc_key`: `<lower-case name>|<lower-case pid>|<key time>`.
+pub(crate) struct KeyText<'a> {
+    symbols: &'a Symbols<'a>,
 }
 
-/// Strings stored end to end in one buffer, addressed by position.
-#[derive(Debug, Default)]
-pub(crate) struct StrTable {
-    buf: String,
-    ends: Vec<usize>,
-}
-
-impl StrTable {
-    /// An empty table with room for `items` strings of `bytes` bytes in all.
-    pub fn with_capacity(items: usize, bytes: usize) -> StrTable {
-        StrTable {
-            buf: String::with_capacity(bytes),
-            ends: Vec::with_capacity(items),
-        }
+impl<'a> KeyText<'a> {
+    /// Keys of nodes whose strings are in `symbols`.
+    pub fn new(symbols: &'a Symbols<'a>) -> KeyText<'a> {
+        KeyText { symbols }
     }
 
-    /// Appends one string, written by `write` at the end of the buffer.
-    pub fn push_with(&mut self, write: impl FnOnce(&mut String)) {
-        write(&mut self.buf);
-        self.ends.push(self.buf.len());
-    }
-
-    /// Appends a copy of string `i` (which must already be in the table), then `write`'s text.
-    pub fn push_extending(&mut self, i: usize, write: impl FnOnce(&mut String)) {
-        let range = self.range(i);
-        self.buf.extend_from_within(range);
-        self.push_with(write);
-    }
-
-    fn range(&self, i: usize) -> std::ops::Range<usize> {
-        let start = if i == 0 {
-            0
-        } else {
-            self.ends.get(i - 1).copied().unwrap_or(0)
-        };
-        let end = self.ends.get(i).copied().unwrap_or(start);
-        start..end
-    }
-
-    /// String `i` (empty when out of range).
-    pub fn get(&self, i: usize) -> &str {
-        self.buf.get(self.range(i)).unwrap_or_default()
+    /// Appends the key of `n` to `buf`.
+    pub fn write(&self, buf: &mut String, n: &Node) {
+        buf.push_str(self.symbols.derived_text(self.symbols.lower(n.name)));
+        buf.push('|');
+        buf.push_str(self.symbols.derived_text(self.symbols.lower(n.pid)));
+        buf.push('|');
+        push_key_time(buf, n.time.unwrap_or(0));
     }
 }
 

@@ -58,8 +58,8 @@ pub use text::TextOptions;
 pub use tree::{NodeId, ProcessTree, TreeNode, TreeSummary};
 
 use input::{Inputs, RowIssue};
-use link::{Linked, Node, Origin, Symbols};
-use tree::{CmdLine, Forest};
+use link::{KeyText, Linked, Node, Origin, Symbols};
+use tree::Forest;
 
 /// Why a process tree could not be built at all (row-level problems go to the errors frame).
 #[derive(Debug, thiserror::Error)]
@@ -131,24 +131,38 @@ pub fn build_process_tree(
         symbols,
         mut issues,
         skipped_events,
+        inputs_end,
     } = link::link(&inputs, &schema);
 
-    let keys = link::keys(&nodes, &symbols);
+    let keys = KeyText::new(&symbols);
     let shape = shape::shape(&mut nodes, &keys);
     for cut in &shape.cut {
         issues.push(cycle_issue(&nodes[*cut], &symbols, &schema));
     }
 
-    let src = frame::source_indexes(&nodes, inputs.rows);
     let layout = frame::Layout {
         nodes: &nodes,
         shape: &shape,
         keys: &keys,
-        src: &src,
+        input_rows: inputs.rows,
+        inputs_end,
     };
     let frame = frame::assemble(events, &schema, &layout)?;
     let errors = frame::errors_frame(&issues)?;
-    let forest = forest(&frame, &layout, &symbols, &inputs)?;
+    let keys = frame
+        .column(cols::PROC_KEY)?
+        .as_materialized_series()
+        .str()?
+        .clone();
+    let cmd_columns = [
+        inputs.cmd_line.clone(),
+        inputs
+            .exact
+            .as_ref()
+            .and_then(|e| e.parent_cmd_line.clone()),
+    ];
+    let strings = symbols.to_owned_texts();
+    let forest = Forest::new(nodes, shape, strings, keys, cmd_columns);
     Ok(ProcessTree {
         frame,
         errors,
@@ -185,56 +199,4 @@ fn cycle_issue(node: &Node, symbols: &Symbols, schema: &ProcSchema) -> RowIssue 
         message: "parent links formed a cycle; the link was cut and this process kept as a root"
             .to_string(),
     }
-}
-
-/// The nodes in frame order, ids remapped to frame rows, for walking the tree.
-fn forest(
-    frame: &DataFrame,
-    layout: &frame::Layout,
-    symbols: &Symbols,
-    inputs: &Inputs,
-) -> PolarsResult<Forest> {
-    let frame::Layout { nodes, shape, .. } = layout;
-    let order = &shape.order;
-    let mut pos = vec![0_usize; nodes.len()];
-    for (i, id) in order.iter().enumerate() {
-        pos[*id] = i;
-    }
-    let mut child_start = Vec::with_capacity(order.len() + 1);
-    let mut child_list = Vec::with_capacity(order.len());
-    child_start.push(0);
-    for id in order {
-        child_list.extend(shape.children.of(*id).iter().map(|c| pos[*c]));
-        child_start.push(child_list.len());
-    }
-    let keys = frame.column(cols::PROC_KEY)?.as_materialized_series();
-    let parent_cmd_line = inputs
-        .exact
-        .as_ref()
-        .and_then(|e| e.parent_cmd_line.clone());
-    Ok(Forest {
-        parent: in_order(nodes, order, |n| n.parent.map(|p| pos[p])),
-        child_start,
-        child_list,
-        depth: order.iter().map(|id| shape.depth[*id]).collect(),
-        tree_id: order.iter().map(|id| shape.tree_id[*id]).collect(),
-        inferred: in_order(nodes, order, |n| !matches!(n.origin, Origin::Input(_))),
-        host: in_order(nodes, order, |n| n.host),
-        name: in_order(nodes, order, |n| n.name),
-        pid: in_order(nodes, order, |n| n.pid),
-        time: in_order(nodes, order, |n| n.time),
-        cmd_line: in_order(nodes, order, |n| match n.origin {
-            Origin::Input(row) => CmdLine::Own(row),
-            Origin::Parent(row) => CmdLine::Parent(row),
-            Origin::Grandparent(_) => CmdLine::None,
-        }),
-        strings: symbols.to_owned_texts(),
-        keys: keys.str()?.clone(),
-        cmd_columns: [inputs.cmd_line.clone(), parent_cmd_line],
-    })
-}
-
-/// `f` of every node, in frame order.
-fn in_order<T>(nodes: &[Node], order: &[usize], f: impl Fn(&Node) -> T) -> Vec<T> {
-    order.iter().map(|id| f(&nodes[*id])).collect()
 }

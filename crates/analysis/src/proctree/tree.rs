@@ -8,7 +8,9 @@ use std::sync::OnceLock;
 
 use polars::prelude::*;
 
+use super::link::{Node, Origin};
 use super::schema::ProcSchema;
+use super::shape::Shape;
 use super::values::TextColumn;
 
 /// A process in a [`ProcessTree`]: its row number in [`ProcessTree::frame`].
@@ -88,38 +90,52 @@ pub struct ProcessTree {
     pub(crate) by_key: OnceLock<PlHashMap<String, NodeId>>,
 }
 
-/// The links and values of every node, by [`NodeId`], in compact form.
+/// The links and values of every node in compact form: links by [`NodeId`] (frame row), values
+/// in the linker's node order, reached through `order`.
 #[derive(Debug, Clone, Default)]
 pub(crate) struct Forest {
-    pub parent: Vec<Option<NodeId>>,
-    /// Node `i`'s children are `child_list[child_start[i]..child_start[i + 1]]`.
-    pub child_start: Vec<usize>,
-    pub child_list: Vec<NodeId>,
-    pub depth: Vec<u32>,
-    pub tree_id: Vec<u32>,
-    pub inferred: Vec<bool>,
-    /// Index into `strings`.
-    pub host: Vec<Option<u32>>,
-    pub name: Vec<u32>,
-    pub pid: Vec<u32>,
-    pub time: Vec<Option<i64>>,
-    pub cmd_line: Vec<CmdLine>,
-    pub strings: Vec<String>,
+    /// Linker node id of each frame row.
+    order: Vec<usize>,
+    /// Linker nodes, by node id.
+    nodes: Vec<Node>,
+    parent: Vec<Option<NodeId>>,
+    /// Row `i`'s children are `child_list[child_start[i]..child_start[i + 1]]`.
+    child_start: Vec<usize>,
+    child_list: Vec<NodeId>,
+    depth: Vec<u32>,
+    tree_id: Vec<u32>,
+    /// The texts of [`Node`]'s string ids.
+    strings: Vec<String>,
     /// The `proc_key` column.
-    pub keys: StringChunked,
+    keys: StringChunked,
     /// The command-line column and Defender's parent command-line column.
-    pub cmd_columns: [Option<TextColumn>; 2],
-}
-
-/// Where a node's command line is: a row of one of [`Forest::cmd_columns`].
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum CmdLine {
-    None,
-    Own(usize),
-    Parent(usize),
+    cmd_columns: [Option<TextColumn>; 2],
 }
 
 impl Forest {
+    /// The forest of linked `nodes` laid out as `shape`.
+    pub fn new(
+        nodes: Vec<Node>,
+        shape: Shape,
+        strings: Vec<String>,
+        keys: StringChunked,
+        cmd_columns: [Option<TextColumn>; 2],
+    ) -> Forest {
+        let (child_start, child_list) = child_lists(&shape.parent);
+        Forest {
+            order: shape.order,
+            nodes,
+            parent: shape.parent,
+            child_start,
+            child_list,
+            depth: shape.depth,
+            tree_id: shape.tree_id,
+            strings,
+            keys,
+            cmd_columns,
+        }
+    }
+
     fn len(&self) -> usize {
         self.parent.len()
     }
@@ -134,38 +150,47 @@ impl Forest {
         self.child_list.get(a..b).unwrap_or_default()
     }
 
+    fn node(&self, id: NodeId) -> Option<&Node> {
+        self.nodes.get(*self.order.get(id)?)
+    }
+
+    fn host(&self, id: NodeId) -> Option<u32> {
+        self.node(id)?.host
+    }
+
     fn text(&self, sym: u32) -> &str {
         self.strings.get(sym as usize).map_or("", String::as_str)
     }
 
-    fn cmd_line(&self, id: NodeId) -> Option<String> {
+    fn cmd_line(&self, origin: Origin) -> Option<String> {
         let [own, parent] = &self.cmd_columns;
-        let text = match self.cmd_line.get(id).copied()? {
-            CmdLine::None => None,
-            CmdLine::Own(row) => own.as_ref()?.get(row),
-            CmdLine::Parent(row) => parent.as_ref()?.get(row),
+        let text = match origin {
+            Origin::Grandparent(_) => None,
+            Origin::Input(row) => own.as_ref()?.get(row),
+            Origin::Parent(row) => parent.as_ref()?.get(row),
         };
         text.map(str::to_string)
     }
 
     fn tree_nodes(&self) -> Vec<TreeNode> {
-        self.keys
-            .iter()
-            .enumerate()
-            .map(|(id, key)| TreeNode {
+        let mut out = Vec::with_capacity(self.len());
+        for (id, key) in self.keys.iter().enumerate() {
+            let Some(n) = self.node(id) else { break };
+            out.push(TreeNode {
                 key: key.unwrap_or_default().to_string(),
-                name: self.text(self.name[id]).to_string(),
-                pid: self.text(self.pid[id]).to_string(),
-                host: self.host[id].map(|h| self.text(h).to_string()),
-                time: self.time[id],
-                cmd_line: self.cmd_line(id),
+                name: self.text(n.name).to_string(),
+                pid: self.text(n.pid).to_string(),
+                host: n.host.map(|h| self.text(h).to_string()),
+                time: n.time,
+                cmd_line: self.cmd_line(n.origin),
                 parent: self.parent(id),
                 children: self.children(id).to_vec(),
                 depth: self.depth[id],
                 tree_id: self.tree_id[id],
-                inferred: self.inferred[id],
-            })
-            .collect()
+                inferred: !matches!(n.origin, Origin::Input(_)),
+            });
+        }
+        out
     }
 
     fn key_index(&self) -> PlHashMap<String, NodeId> {
@@ -177,6 +202,32 @@ impl Forest {
         }
         index
     }
+}
+
+/// Children lists from parent rows. Rows are in depth-first order with children visited in
+/// start-time order, so collecting each parent's children by row keeps that order.
+fn child_lists(parents: &[Option<NodeId>]) -> (Vec<usize>, Vec<NodeId>) {
+    let mut start = vec![0_usize; parents.len() + 1];
+    for p in parents.iter().flatten() {
+        if let Some(s) = start.get_mut(p + 1) {
+            *s += 1;
+        }
+    }
+    for i in 1..start.len() {
+        start[i] += start[i - 1];
+    }
+    let mut next = start.clone();
+    let mut list = vec![0; start.last().copied().unwrap_or(0)];
+    for (row, parent) in parents.iter().enumerate() {
+        let Some(p) = parent else { continue };
+        if let Some(slot) = next.get_mut(*p) {
+            if let Some(entry) = list.get_mut(*slot) {
+                *entry = row;
+            }
+            *slot += 1;
+        }
+    }
+    (start, list)
 }
 
 impl ProcessTree {
@@ -279,13 +330,14 @@ impl ProcessTree {
 
     /// Other children of `id`'s parent (other roots of its host when `id` is a root).
     pub fn siblings(&self, id: NodeId) -> Vec<NodeId> {
-        let Some(host) = self.forest.host.get(id) else {
+        if id >= self.forest.len() {
             return Vec::new();
-        };
+        }
+        let host = self.forest.host(id);
         let pool = match self.forest.parent(id) {
             Some(p) => self.children(p),
             None => {
-                let same_host = |r: &NodeId| self.forest.host[*r] == *host;
+                let same_host = |r: &NodeId| self.forest.host(*r) == host;
                 self.roots().into_iter().filter(same_host).collect()
             }
         };

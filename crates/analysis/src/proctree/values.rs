@@ -223,28 +223,42 @@ pub(crate) fn key_time(ns: i64) -> String {
 
 /// Appends msticpy's key timestamp of `ns` (see [`round_key_ns`]) to `out`.
 ///
-/// Written out by hand: chrono's strftime re-parses the format string on every call, and this
-/// runs once per process.
+/// Written out by hand into a stack buffer: chrono's strftime re-parses the format string on
+/// every call, and this runs once per process.
 pub(crate) fn push_key_time(out: &mut String, ns: i64) {
     let dt = DateTime::from_timestamp_nanos(round_key_ns(ns));
     let year = dt.year();
-    if (0..=9999).contains(&year) {
-        push_padded(out, year as u32, 4);
-    } else {
-        out.push_str(&format!("{year:04}"));
+    if !(0..=9999).contains(&year) {
+        out.push_str(&format!(
+            "{:04}-{:02}-{:02} {:02}:{:02}:{:02}.{:06}",
+            year,
+            dt.month(),
+            dt.day(),
+            dt.hour(),
+            dt.minute(),
+            dt.second(),
+            dt.nanosecond() / 1_000
+        ));
+        return;
     }
-    out.push('-');
-    push_padded(out, dt.month(), 2);
-    out.push('-');
-    push_padded(out, dt.day(), 2);
-    out.push(' ');
-    push_padded(out, dt.hour(), 2);
-    out.push(':');
-    push_padded(out, dt.minute(), 2);
-    out.push(':');
-    push_padded(out, dt.second(), 2);
-    out.push('.');
-    push_padded(out, dt.nanosecond() / 1_000, 6);
+    let mut buf = *b"0000-00-00 00:00:00.000000";
+    put_digits(&mut buf[0..4], year as u32);
+    put_digits(&mut buf[5..7], dt.month());
+    put_digits(&mut buf[8..10], dt.day());
+    put_digits(&mut buf[11..13], dt.hour());
+    put_digits(&mut buf[14..16], dt.minute());
+    put_digits(&mut buf[17..19], dt.second());
+    put_digits(&mut buf[20..26], dt.nanosecond() / 1_000);
+    out.push_str(std::str::from_utf8(&buf).unwrap_or_default());
+}
+
+/// Writes the last `slot.len()` decimal digits of `value` into `slot`, zero-padded.
+fn put_digits(slot: &mut [u8], value: u32) {
+    let mut v = value;
+    for b in slot.iter_mut().rev() {
+        *b = b'0' + (v % 10) as u8;
+        v /= 10;
+    }
 }
 
 /// Appends `value` zero-padded to at least `width` digits.
@@ -260,9 +274,7 @@ pub(crate) fn push_padded(out: &mut String, value: u32, width: usize) {
     for _ in len..width {
         out.push('0');
     }
-    for b in &buf[10 - len..] {
-        out.push(char::from(*b));
-    }
+    out.push_str(std::str::from_utf8(&buf[10 - len..]).unwrap_or_default());
 }
 
 /// The last path component of a process path.
