@@ -195,45 +195,56 @@ struct Linker<'a> {
     skipped: usize,
 }
 
-/// (host, pid, lower-case name) → that key's (start time, node) pairs, sorted by time.
+/// (host, pid, lower-case name): what a child's parent must match.
+type ParentKey = (Sym, Sym, Sym);
+
+/// Every node's (parent key, start time, node), sorted: each key's start times in order.
 ///
-/// All pairs live in one sorted vector, so building is one sort and a lookup is one hash probe.
-struct StartIndex {
-    ranges: PlHashMap<(Sym, Sym, Sym), (usize, usize)>,
-    starts: Vec<(i64, usize)>,
+/// Children's queries are sorted the same way and the two lists merged, so linking is two sorts
+/// and a sequential scan instead of a million-entry hash map.
+fn start_list(nodes: &[Node], symbols: &Symbols, by_name: bool) -> Vec<(ParentKey, i64, usize)> {
+    let mut keyed: Vec<(ParentKey, i64, usize)> = nodes
+        .iter()
+        .enumerate()
+        .map(|(i, n)| {
+            let name = if by_name {
+                symbols.lower(n.name)
+            } else {
+                NONE_ID
+            };
+            let key = (n.host.unwrap_or(NONE_ID), symbols.pid(n.pid), name);
+            (key, n.time.unwrap_or(i64::MIN), i)
+        })
+        .collect();
+    keyed.sort_unstable();
+    keyed
 }
 
-impl StartIndex {
-    fn build(nodes: &[Node], symbols: &Symbols, by_name: bool) -> StartIndex {
-        let mut keyed: Vec<((Sym, Sym, Sym), i64, usize)> = nodes
-            .iter()
-            .enumerate()
-            .map(|(i, n)| {
-                let name = if by_name {
-                    symbols.lower(n.name)
-                } else {
-                    NONE_ID
-                };
-                let key = (n.host.unwrap_or(NONE_ID), symbols.pid(n.pid), name);
-                (key, n.time.unwrap_or(i64::MIN), i)
-            })
-            .collect();
-        keyed.sort_unstable();
-        let mut ranges = PlHashMap::default();
-        let mut starts = Vec::with_capacity(keyed.len());
-        for (i, (key, time, node)) in keyed.iter().enumerate() {
-            starts.push((*time, *node));
-            ranges
-                .entry(*key)
-                .and_modify(|r: &mut (usize, usize)| r.1 = i + 1)
-                .or_insert((i, i + 1));
+/// For each query (parent key, child time, child), the latest node with that key started at or
+/// before the child that is not the child itself; `found` is indexed by child.
+fn find_parents(
+    starts: &[(ParentKey, i64, usize)],
+    mut queries: Vec<(ParentKey, i64, usize)>,
+    found: &mut [Option<usize>],
+) {
+    queries.sort_unstable();
+    let mut lo = 0;
+    for (key, time, child) in queries {
+        while lo < starts.len() && starts[lo].0 < key {
+            lo += 1;
         }
-        StartIndex { ranges, starts }
-    }
-
-    fn lookup(&self, key: (Sym, Sym, Sym)) -> Option<&[(i64, usize)]> {
-        let (a, b) = self.ranges.get(&key)?;
-        self.starts.get(*a..*b)
+        let run = &starts[lo..];
+        let len = run.partition_point(|s| s.0 == key);
+        let run = &run[..len];
+        let end = run.partition_point(|(_, t, _)| *t <= time);
+        let parent = run[..end]
+            .iter()
+            .rev()
+            .map(|(_, _, i)| *i)
+            .find(|i| *i != child);
+        if let Some(slot) = found.get_mut(child) {
+            *slot = parent;
+        }
     }
 }
 
@@ -248,28 +259,69 @@ impl<'a> Linker<'a> {
     }
 
     /// One node per valid, distinct input row; rows without pid or time are reported and left out.
+    ///
+    /// Duplicates are found by sorting the rows' keys rather than with a hash map, which at a
+    /// million rows spends most of its time on cache misses.
     fn add_inputs(&mut self, inputs: &'a Inputs, schema: &ProcSchema, exact: bool) {
-        let mut seen: PlHashMap<KeyParts, usize> = PlHashMap::default();
-        seen.reserve(inputs.rows);
+        let issues_before = self.issues.len();
+        let mut candidates = Vec::with_capacity(inputs.rows);
         for row in 0..inputs.rows {
             if !inputs.is_process_event(row, schema) {
                 self.skipped += 1;
                 continue;
             }
-            let Some(node) = self.input_node(inputs, schema, row, exact) else {
+            if let Some(node) = self.input_node(inputs, schema, row, exact) {
+                candidates.push(node);
+            }
+        }
+        let first_of = self.duplicates(&candidates);
+        let mut node_of = vec![0_usize; candidates.len()];
+        let mut dup_issues = Vec::new();
+        for (i, node) in candidates.into_iter().enumerate() {
+            match first_of.get(i).copied().flatten() {
+                Some(first) => {
+                    let first = node_of[first];
+                    let msg = format!(
+                        "duplicate of row {first} (same host, name, pid and time); skipped"
+                    );
+                    let row = match node.origin {
+                        Origin::Input(r) | Origin::Parent(r) | Origin::Grandparent(r) => r,
+                    };
+                    dup_issues.push(RowIssue {
+                        row,
+                        field: schema.process_id.clone(),
+                        value: Some(self.symbols.text(node.pid).to_string()),
+                        message: msg,
+                    });
+                }
+                None => {
+                    node_of[i] = self.nodes.len();
+                    self.nodes.push(node);
+                }
+            }
+        }
+        let row_issues = self.issues.split_off(issues_before);
+        self.issues.extend(merge_by_row(row_issues, dup_issues));
+    }
+
+    /// For each candidate that repeats an earlier one's host and key, the earlier one's index.
+    fn duplicates(&self, candidates: &[Node]) -> Vec<Option<usize>> {
+        let mut keyed: Vec<(KeyParts, usize)> = candidates
+            .iter()
+            .enumerate()
+            .map(|(i, n)| (key_parts(&self.symbols, n.host, n.name, n.pid, n.time), i))
+            .collect();
+        keyed.sort_unstable();
+        let mut first_of = vec![None; candidates.len()];
+        for group in keyed.chunk_by(|a, b| a.0 == b.0) {
+            let Some(((_, first), rest)) = group.split_first() else {
                 continue;
             };
-            let key = key_parts(&self.symbols, node.host, node.name, node.pid, node.time);
-            if let Some(first) = seen.get(&key) {
-                let msg =
-                    format!("duplicate of row {first} (same host, name, pid and time); skipped");
-                let pid = self.symbols.text(node.pid);
-                self.issue(row, &schema.process_id, Some(pid), &msg);
-                continue;
+            for (_, i) in rest {
+                first_of[*i] = Some(*first);
             }
-            seen.insert(key, self.nodes.len());
-            self.nodes.push(node);
         }
+        first_of
     }
 
     fn input_node(
@@ -351,27 +403,48 @@ impl<'a> Linker<'a> {
     /// started no later than the child.
     fn link_by_time(&mut self, inputs: &'a Inputs, schema: &ProcSchema) {
         let by_name = inputs.parent_name.is_some();
-        let index = StartIndex::build(&self.nodes, &self.symbols, by_name);
-        let mut inferred: PlHashMap<(Sym, Sym, Sym), usize> = PlHashMap::default();
-        for child in 0..self.nodes.len() {
+        let n = self.nodes.len();
+        // Each child's parent id and name, read in child order (so problems are reported in
+        // row order), and the queries for the merge.
+        let mut wanted: Vec<Option<(Sym, Option<Sym>)>> = Vec::with_capacity(n);
+        let mut queries = Vec::with_capacity(n);
+        for child in 0..n {
             let Some(row) = self.input_row(child) else {
+                wanted.push(None);
                 continue;
             };
             let Some(ppid) = self.parent_id(inputs, schema, row) else {
+                wanted.push(None);
                 continue;
             };
-            let pname = parent_name(inputs, row).map(|n| self.symbols.sym(n));
+            let pname = parent_name(inputs, row).map(|name| self.symbols.sym(name));
             let Node { host, time, .. } = self.nodes[child];
-            let host_id = host.unwrap_or(NONE_ID);
-            let pkey = self.symbols.pid(ppid);
-            let name_key = pname.map_or(NONE_ID, |n| self.symbols.lower(n));
-            let starts = index.lookup((host_id, pkey, name_key));
-            if let Some(parent) = latest_before(starts, time.unwrap_or(i64::MIN), child) {
+            let name_key = pname.map_or(NONE_ID, |p| self.symbols.lower(p));
+            let key = (host.unwrap_or(NONE_ID), self.symbols.pid(ppid), name_key);
+            queries.push((key, time.unwrap_or(i64::MIN), child));
+            wanted.push(Some((ppid, pname)));
+        }
+        let mut found = vec![None; n];
+        let starts = start_list(&self.nodes, &self.symbols, by_name);
+        find_parents(&starts, queries, &mut found);
+        drop(starts);
+
+        let mut inferred: PlHashMap<ParentKey, usize> = PlHashMap::default();
+        for (child, want) in wanted.into_iter().enumerate() {
+            let Some((ppid, pname)) = want else {
+                continue;
+            };
+            if let Some(parent) = found[child] {
                 self.set_parent(child, parent);
                 continue;
             }
+            let Node { host, origin, .. } = self.nodes[child];
+            let Origin::Input(row) = origin else {
+                continue;
+            };
             let name = pname.unwrap_or_else(|| self.symbols.sym(UNKNOWN));
-            let inferred_key = (host_id, pkey, self.symbols.lower(name));
+            let pkey = self.symbols.pid(ppid);
+            let inferred_key = (host.unwrap_or(NONE_ID), pkey, self.symbols.lower(name));
             let parent = match inferred.get(&inferred_key) {
                 Some(p) => *p,
                 None => {
@@ -477,13 +550,17 @@ fn parent_name<'a>(inputs: &'a Inputs, row: usize) -> Option<&'a str> {
     Some(names.get(row).unwrap_or(UNKNOWN))
 }
 
-/// The last entry started at or before `time` that is not `child` itself.
-fn latest_before(starts: Option<&[(i64, usize)]>, time: i64, child: usize) -> Option<usize> {
-    let starts = starts?;
-    let end = starts.partition_point(|(t, _)| *t <= time);
-    starts[..end]
-        .iter()
-        .rev()
-        .map(|(_, i)| *i)
-        .find(|i| *i != child)
+/// Two row-ordered issue lists as one, `first`'s issue ahead on the same row (a row's own
+/// problems are reported before it is found to be a duplicate).
+fn merge_by_row(first: Vec<RowIssue>, second: Vec<RowIssue>) -> Vec<RowIssue> {
+    let mut out = Vec::with_capacity(first.len() + second.len());
+    let mut second = second.into_iter().peekable();
+    for issue in first {
+        while let Some(next) = second.next_if(|s| s.row < issue.row) {
+            out.push(next);
+        }
+        out.push(issue);
+    }
+    out.extend(second);
+    out
 }

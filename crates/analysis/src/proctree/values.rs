@@ -32,12 +32,25 @@ impl TextColumn {
         if row >= arr.len() {
             return None;
         }
-        arr.get(row).map(str::trim).filter(|t| !t.is_empty())
+        arr.get(row).map(trim).filter(|t| !t.is_empty())
     }
 
     /// Number of rows.
     pub fn len(&self) -> usize {
         self.ca.len()
+    }
+}
+
+/// `str::trim`, with a shortcut for the usual value that starts and ends with a visible ASCII
+/// character.
+#[inline]
+fn trim(text: &str) -> &str {
+    let visible = |b: Option<&u8>| b.is_some_and(|b| b.is_ascii_graphic());
+    let bytes = text.as_bytes();
+    if visible(bytes.first()) && visible(bytes.last()) {
+        text
+    } else {
+        text.trim()
     }
 }
 
