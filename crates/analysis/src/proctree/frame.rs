@@ -86,11 +86,21 @@ pub(crate) fn assemble(
         .map(|id| layout.nodes[*id].origin)
         .collect();
     let own = gather_index(&origins, None, None)?;
-    let mut columns = input_columns(df, schema, &origins, &own)?;
-    columns.extend(tree_columns(layout, &origins)?);
-    if let Some(c) = effective_logon(df, schema, &own)? {
-        columns.push(c);
-    }
+    // The tree columns do not depend on the input columns: build them on a second thread.
+    let (input, tree) = std::thread::scope(|scope| {
+        let tree = scope.spawn(|| -> PolarsResult<Vec<Column>> {
+            let mut tree = tree_columns(layout, &origins)?;
+            tree.extend(effective_logon(df, schema, &own)?);
+            Ok(tree)
+        });
+        let input = input_columns(df, schema, &origins, &own);
+        (input, tree.join())
+    });
+    let mut columns = input?;
+    let tree = tree.map_err(|_| {
+        PolarsError::ComputeError("process tree: the tree-column thread panicked".into())
+    })?;
+    columns.extend(tree?);
     DataFrame::new(origins.len(), columns)
 }
 

@@ -7,7 +7,7 @@
 use chrono::{DateTime, Datelike, NaiveDateTime, Timelike};
 use polars::prelude::*;
 
-/// One column's values as text, borrowed from a single polars chunk: values are trimmed and empty
+/// One column's values as text, borrowed from the polars arrays: values are trimmed and empty
 /// strings count as missing.
 ///
 /// Reading through this view instead of collecting owned strings keeps the builder free of
@@ -15,24 +15,36 @@ use polars::prelude::*;
 #[derive(Debug, Clone)]
 pub(crate) struct TextColumn {
     ca: StringChunked,
+    /// First row and index of each non-empty chunk.
+    starts: Vec<(usize, usize)>,
 }
 
 impl TextColumn {
-    /// The column as text, rechunked so a row is one array lookup.
+    /// The column as text.
     pub fn new(col: &Column) -> PolarsResult<TextColumn> {
         let ca = string_chunked(col)?;
-        let ca = ca.rechunk().into_owned();
-        Ok(TextColumn { ca })
+        let mut starts = Vec::with_capacity(ca.chunks().len());
+        let mut next = 0;
+        for (i, arr) in ca.downcast_iter().enumerate() {
+            if arr.len() > 0 {
+                starts.push((next, i));
+            }
+            next += arr.len();
+        }
+        Ok(TextColumn { ca, starts })
     }
 
     /// The trimmed value of `row`; `None` when null, empty or out of range.
     #[inline]
     pub fn get(&self, row: usize) -> Option<&str> {
-        let arr = self.ca.downcast_get(0)?;
-        if row >= arr.len() {
+        let slot = self.starts.partition_point(|s| s.0 <= row).checked_sub(1)?;
+        let (start, chunk) = *self.starts.get(slot)?;
+        let arr = self.ca.downcast_get(chunk)?;
+        let at = row - start;
+        if at >= arr.len() {
             return None;
         }
-        arr.get(row).map(trim).filter(|t| !t.is_empty())
+        arr.get(at).map(trim).filter(|t| !t.is_empty())
     }
 
     /// Number of rows.
