@@ -2,8 +2,9 @@
 //!
 //! Event logs (4688, Sysmon, auditd) only give the parent's id (and sometimes name), so the parent
 //! is the most recent process with that id (and name) on the same host that started at or before
-//! the child: a hash map keyed by (host, pid, name) holds each key's start times sorted, and a
-//! binary search finds the parent, which handles PID reuse. Defender events name the parent by
+//! the child: all processes' (host, pid, name, start time) and all children's wanted
+//! (host, parent pid, parent name, time) are sorted and merged, with a binary search inside each
+//! key's start times, which handles PID reuse. Defender events name the parent by
 //! its own creation time, so parents are found by exact key. Parents absent from the data are
 //! added as inferred nodes (for Defender, their parents too, from the grandparent columns).
 //!
@@ -545,7 +546,7 @@ impl<'a> Linker<'a> {
     }
 }
 
-fn parent_name<'a>(inputs: &'a Inputs, row: usize) -> Option<&'a str> {
+fn parent_name(inputs: &Inputs, row: usize) -> Option<&str> {
     let names = inputs.parent_name.as_ref()?;
     Some(names.get(row).unwrap_or(UNKNOWN))
 }
