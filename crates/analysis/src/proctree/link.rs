@@ -276,31 +276,34 @@ impl<'a> Linker<'a> {
             }
         }
         let first_of = self.duplicates(&candidates);
+        // Node id of each kept candidate (duplicates point at the first one's).
         let mut node_of = vec![0_usize; candidates.len()];
         let mut dup_issues = Vec::new();
-        for (i, node) in candidates.into_iter().enumerate() {
-            match first_of.get(i).copied().flatten() {
-                Some(first) => {
-                    let first = node_of[first];
-                    let msg = format!(
-                        "duplicate of row {first} (same host, name, pid and time); skipped"
-                    );
-                    let row = match node.origin {
-                        Origin::Input(r) | Origin::Parent(r) | Origin::Grandparent(r) => r,
-                    };
-                    dup_issues.push(RowIssue {
-                        row,
-                        field: schema.process_id.clone(),
-                        value: Some(self.symbols.text(node.pid).to_string()),
-                        message: msg,
-                    });
-                }
-                None => {
-                    node_of[i] = self.nodes.len();
-                    self.nodes.push(node);
-                }
-            }
+        for (i, node) in candidates.iter().enumerate() {
+            let Some(first) = first_of.get(i).copied().flatten() else {
+                node_of[i] = i - dup_issues.len();
+                continue;
+            };
+            let first = node_of[first];
+            let msg = format!("duplicate of row {first} (same host, name, pid and time); skipped");
+            let row = match node.origin {
+                Origin::Input(r) | Origin::Parent(r) | Origin::Grandparent(r) => r,
+            };
+            dup_issues.push(RowIssue {
+                row,
+                field: schema.process_id.clone(),
+                value: Some(self.symbols.text(node.pid).to_string()),
+                message: msg,
+            });
         }
+        drop(node_of);
+        // Keep the distinct candidates in place rather than copying them.
+        let mut i = 0;
+        candidates.retain(|_| {
+            i += 1;
+            first_of.get(i - 1).copied().flatten().is_none()
+        });
+        self.nodes = candidates;
         let row_issues = self.issues.split_off(issues_before);
         self.issues.extend(merge_by_row(row_issues, dup_issues));
     }
