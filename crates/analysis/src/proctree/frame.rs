@@ -9,9 +9,10 @@ use std::collections::HashMap;
 use polars::prelude::*;
 
 use super::input::RowIssue;
-use super::link::{Node, Origin};
+use super::link::{KeyText, Node, Origin};
 use super::schema::ProcSchema;
 use super::shape::Shape;
+use super::values::{TextColumn, push_padded};
 
 /// Names of the columns the builder adds.
 pub mod cols {
@@ -57,35 +58,50 @@ pub mod cols {
     ];
 }
 
-/// Zero-padded `source_index` of every node.
-pub(crate) fn source_indexes(nodes: &[Node], input_rows: usize) -> Vec<String> {
-    let mut next = input_rows;
-    nodes
-        .iter()
-        .map(|n| match n.origin {
-            Origin::Input(row) => format!("{row:05}"),
-            _ => {
-                next += 1;
-                format!("{:05}", next - 1)
-            }
-        })
-        .collect()
+/// What the output frame is built from: the linked nodes and their tree shape.
+pub(crate) struct Layout<'a> {
+    pub nodes: &'a [Node],
+    pub shape: &'a Shape,
+    pub keys: &'a KeyText<'a>,
+    /// Rows of the input frame.
+    pub input_rows: usize,
+    /// Nodes below this id are input rows; the rest were inferred, in `source_index` order.
+    pub inputs_end: usize,
 }
 
 /// Builds the output frame in `shape.order`.
+///
+/// Input columns are gathered with one `take` each (inferred rows from the parent columns
+/// appended below the input); tree columns are written in tree order or gathered from
+/// node-order columns, so nothing is looked up row by row in a frame.
 pub(crate) fn assemble(
     df: &DataFrame,
     schema: &ProcSchema,
-    nodes: &[Node],
-    shape: &Shape,
-    src: &[String],
+    layout: &Layout,
 ) -> PolarsResult<DataFrame> {
-    let mut columns = input_columns(df, schema, nodes, &shape.order)?;
-    columns.extend(tree_columns(nodes, shape, src)?);
-    if let Some(c) = effective_logon(df, schema, nodes, &shape.order)? {
-        columns.push(c);
-    }
-    DataFrame::new(shape.order.len(), columns)
+    let origins: Vec<Origin> = layout
+        .shape
+        .order
+        .iter()
+        .map(|id| layout.nodes[*id].origin)
+        .collect();
+    let own = gather_index(&origins, None, None)?;
+    // The tree columns do not depend on the input columns: build them on a second thread.
+    let (input, tree) = std::thread::scope(|scope| {
+        let tree = scope.spawn(|| -> PolarsResult<Vec<Column>> {
+            let mut tree = tree_columns(layout, &origins)?;
+            tree.extend(effective_logon(df, schema, &own)?);
+            Ok(tree)
+        });
+        let input = input_columns(df, schema, &origins, &own);
+        (input, tree.join())
+    });
+    let mut columns = input?;
+    let tree = tree.map_err(|_| {
+        PolarsError::ComputeError("process tree: the tree-column thread panicked".into())
+    })?;
+    columns.extend(tree?);
+    DataFrame::new(origins.len(), columns)
 }
 
 /// Which input column feeds an inferred row's column.
@@ -119,39 +135,44 @@ fn overlays(schema: &ProcSchema) -> (HashMap<String, String>, HashMap<String, St
     (parent, grand)
 }
 
-fn gather_index(nodes: &[Node], order: &[usize], pick: impl Fn(Origin) -> Option<usize>) -> IdxCa {
-    let idx: Vec<Option<IdxSize>> = order
-        .iter()
-        .map(|id| pick(nodes[*id].origin).map(|r| r as IdxSize))
-        .collect();
-    IdxCa::from_iter_options(PlSmallStr::from_static("idx"), idx.into_iter())
+/// Which input row each output row takes a column's value from: an input row's own row;
+/// an inferred row's child row, offset to where that column's parent (or grandparent) source
+/// sits below the input; null when the column has no such source.
+fn gather_index(
+    origins: &[Origin],
+    parent_at: Option<usize>,
+    grand_at: Option<usize>,
+) -> PolarsResult<IdxCa> {
+    let mut idx = Vec::with_capacity(origins.len());
+    for origin in origins {
+        let at = match *origin {
+            Origin::Input(r) => Some(r),
+            Origin::Parent(r) => parent_at.map(|o| o + r),
+            Origin::Grandparent(r) => grand_at.map(|o| o + r),
+        };
+        idx.push(at.map(idx_size).transpose()?);
+    }
+    Ok(IdxCa::from_iter_options(
+        PlSmallStr::from_static("idx"),
+        idx.into_iter(),
+    ))
+}
+
+fn idx_size(i: usize) -> PolarsResult<IdxSize> {
+    IdxSize::try_from(i).map_err(|_| {
+        PolarsError::ComputeError("process tree too large for polars row indexes".into())
+    })
 }
 
 fn input_columns(
     df: &DataFrame,
     schema: &ProcSchema,
-    nodes: &[Node],
-    order: &[usize],
+    origins: &[Origin],
+    own: &IdxCa,
 ) -> PolarsResult<Vec<Column>> {
     let (parent_map, grand_map) = overlays(schema);
-    let own = gather_index(nodes, order, |o| {
-        if let Origin::Input(r) = o {
-            Some(r)
-        } else {
-            None
-        }
-    });
-    let par = gather_index(nodes, order, |o| {
-        if let Origin::Parent(r) = o {
-            Some(r)
-        } else {
-            None
-        }
-    });
-    let gp = gather_index(nodes, order, |o| match o {
-        Origin::Grandparent(r) => Some(r),
-        _ => None,
-    });
+    let has_parents = origins.iter().any(|o| matches!(o, Origin::Parent(_)));
+    let has_grands = origins.iter().any(|o| matches!(o, Origin::Grandparent(_)));
     let mut out = Vec::with_capacity(df.width());
     for col in df.columns() {
         let name = col.name().as_str();
@@ -162,125 +183,212 @@ fn input_columns(
             );
             continue;
         }
-        let mut series = col.as_materialized_series().take(&own)?;
-        for (map, idx) in [(&parent_map, &par), (&grand_map, &gp)] {
-            if let Some(source) = map.get(name).and_then(|s| df.column(s).ok()) {
-                series = overlay(series, source, idx)?;
-            }
+        let base = col.as_materialized_series();
+        let source = |map: &HashMap<String, String>, wanted: bool| {
+            let source = map.get(name).and_then(|s| df.column(s).ok());
+            source
+                .filter(|_| wanted)
+                .and_then(|s| s.as_materialized_series().cast(base.dtype()).ok())
+        };
+        let parent = source(&parent_map, has_parents);
+        let grand = source(&grand_map, has_grands);
+        if parent.is_none() && grand.is_none() {
+            out.push(base.rechunk().take(own)?.into_column());
+            continue;
         }
-        out.push(series.into_column());
+        // The input, then the parent source, then the grandparent source, as one column.
+        let mut all = base.clone();
+        let rows = base.len();
+        let mut next = rows;
+        let mut place = |extra: &Option<Series>, all: &mut Series| -> PolarsResult<Option<usize>> {
+            let Some(extra) = extra else { return Ok(None) };
+            all.append(extra)?;
+            next += rows;
+            Ok(Some(next - rows))
+        };
+        let parent_at = place(&parent, &mut all)?;
+        let grand_at = place(&grand, &mut all)?;
+        let idx = gather_index(origins, parent_at, grand_at)?;
+        out.push(all.rechunk().take(&idx)?.into_column());
     }
     Ok(out)
 }
 
-/// Takes `source` at `idx` where `idx` is set, keeping `base` elsewhere.
-fn overlay(base: Series, source: &Column, idx: &IdxCa) -> PolarsResult<Series> {
-    if idx.null_count() == idx.len() {
-        return Ok(base);
+/// Root-to-node chains of `source_index` numbers, in tree order (each parent's chain is
+/// written before its children's, so a child's is a copy of its parent's plus one step).
+fn paths(parents: &[Option<usize>], numbers: &[usize]) -> StrTable {
+    let mut table = StrTable::with_capacity(numbers.len(), numbers.len() * 8 * 7);
+    for (parent, number) in parents.iter().zip(numbers) {
+        match parent {
+            Some(p) => table.push_extending(*p, |buf| {
+                buf.push('/');
+                push_row_number(buf, *number);
+            }),
+            None => table.push_with(|buf| push_row_number(buf, *number)),
+        }
     }
-    let taken = source.as_materialized_series().take(idx)?;
-    let Ok(taken) = taken.cast(base.dtype()) else {
-        return Ok(base);
-    };
-    let mask = idx.is_not_null();
-    Ok(taken.zip_with(&mask, &base)?.with_name(base.name().clone()))
+    table
 }
 
-fn tree_columns(nodes: &[Node], shape: &Shape, src: &[String]) -> PolarsResult<Vec<Column>> {
-    let order = &shape.order;
-    let mut paths: Vec<String> = vec![String::new(); nodes.len()];
-    for id in order {
-        paths[*id] = match nodes[*id].parent {
-            Some(p) => format!("{}/{}", paths[p], src[*id]),
-            None => src[*id].clone(),
-        };
+/// Appends `row` zero-padded to five digits (`format!("{row:05}")`).
+fn push_row_number(buf: &mut String, row: usize) {
+    match u32::try_from(row) {
+        Ok(r) => push_padded(buf, r, 5),
+        Err(_) => buf.push_str(&format!("{row:05}")),
     }
-    let parent_of = |id: &usize| nodes[*id].parent;
-    let has_kids = |id: &usize| !shape.children[*id].is_empty();
-    let key = |name: &str, v: Vec<Option<&str>>| Column::new(name.into(), v);
-    let flag = |name: &str, f: &dyn Fn(&usize) -> bool| {
-        Column::new(name.into(), order.iter().map(f).collect::<Vec<bool>>())
+}
+
+/// Every node's `proc_key`, in node order.
+fn key_column(nodes: &[Node], keys: &KeyText) -> StringChunked {
+    let mut builder = StringChunkedBuilder::new(cols::PROC_KEY.into(), nodes.len());
+    let mut buf = String::new();
+    for n in nodes {
+        buf.clear();
+        keys.write(&mut buf, n);
+        builder.append_value(buf.as_str());
+    }
+    builder.finish()
+}
+
+fn tree_columns(layout: &Layout, origins: &[Origin]) -> PolarsResult<Vec<Column>> {
+    let shape = layout.shape;
+    let order = &shape.order;
+    let order_idx = IdxCa::from_vec(
+        PlSmallStr::from_static("idx"),
+        order
+            .iter()
+            .map(|i| idx_size(*i))
+            .collect::<PolarsResult<_>>()?,
+    );
+    let parent_idx = IdxCa::from_iter_options(
+        PlSmallStr::from_static("idx"),
+        shape
+            .parent
+            .iter()
+            .map(|p| p.map(idx_size).transpose())
+            .collect::<PolarsResult<Vec<_>>>()?
+            .into_iter(),
+    );
+    let proc_key = key_column(layout.nodes, layout.keys).take(&order_idx)?;
+    let parent_key = proc_key.take(&parent_idx)?;
+
+    // Input rows keep their row number; inferred rows number on in node order.
+    let numbers: Vec<usize> = order
+        .iter()
+        .zip(origins)
+        .map(|(id, origin)| match origin {
+            Origin::Input(row) => *row,
+            _ => layout.input_rows + (id - layout.inputs_end),
+        })
+        .collect();
+    let mut builder = StringChunkedBuilder::new(cols::SOURCE_INDEX.into(), numbers.len());
+    let mut buf = String::new();
+    for n in &numbers {
+        buf.clear();
+        push_row_number(&mut buf, *n);
+        builder.append_value(buf.as_str());
+    }
+    let source_index = builder.finish();
+    let parent_index = source_index.take(&parent_idx)?;
+    let paths = paths(&shape.parent, &numbers);
+    let path =
+        StringChunked::from_iter_values(cols::PATH.into(), (0..order.len()).map(|i| paths.get(i)));
+    drop(paths);
+
+    let flag = |name: &str, f: &dyn Fn(usize) -> bool| {
+        BooleanChunked::from_iter_values(name.into(), (0..order.len()).map(f)).into_column()
     };
+    let is_root = |i: usize| shape.parent[i].is_none();
+    let has_kids = |i: usize| shape.has_children[i];
+    let named = |ca: StringChunked, name: &str| ca.with_name(name.into()).into_column();
     Ok(vec![
-        key(
-            cols::PROC_KEY,
-            order.iter().map(|i| Some(nodes[*i].key.as_str())).collect(),
-        ),
-        key(
-            cols::PARENT_KEY,
-            order
-                .iter()
-                .map(|i| parent_of(i).map(|p| nodes[p].key.as_str()))
-                .collect(),
-        ),
-        key(
-            cols::SOURCE_INDEX,
-            order.iter().map(|i| Some(src[*i].as_str())).collect(),
-        ),
-        key(
-            cols::PARENT_INDEX,
-            order
-                .iter()
-                .map(|i| parent_of(i).map(|p| src[p].as_str()))
-                .collect(),
-        ),
-        key(
-            cols::PATH,
-            order.iter().map(|i| Some(paths[*i].as_str())).collect(),
-        ),
-        Column::new(
-            cols::DEPTH.into(),
-            order.iter().map(|i| shape.depth[*i]).collect::<Vec<u32>>(),
-        ),
-        Column::new(
-            cols::TREE_ID.into(),
-            order
-                .iter()
-                .map(|i| shape.tree_id[*i])
-                .collect::<Vec<u32>>(),
-        ),
-        flag(cols::IS_ROOT, &|i| parent_of(i).is_none()),
+        named(proc_key, cols::PROC_KEY),
+        named(parent_key, cols::PARENT_KEY),
+        named(source_index, cols::SOURCE_INDEX),
+        named(parent_index, cols::PARENT_INDEX),
+        path.into_column(),
+        UInt32Chunked::from_vec(cols::DEPTH.into(), shape.depth.clone()).into_column(),
+        UInt32Chunked::from_vec(cols::TREE_ID.into(), shape.tree_id.clone()).into_column(),
+        flag(cols::IS_ROOT, &is_root),
         flag(cols::IS_LEAF, &|i| !has_kids(i)),
-        flag(cols::IS_BRANCH, &|i| parent_of(i).is_some() && has_kids(i)),
-        flag(cols::IS_INFERRED, &|i| {
-            !matches!(nodes[*i].origin, Origin::Input(_))
-        }),
+        flag(cols::IS_BRANCH, &|i| !is_root(i) && has_kids(i)),
+        flag(cols::IS_INFERRED, &|i| order[i] >= layout.inputs_end),
     ])
 }
 
+/// The target logon id when set and not `0x0`, else the logon id; computed in input order, then
+/// gathered (inferred rows are null).
 fn effective_logon(
     df: &DataFrame,
     schema: &ProcSchema,
-    nodes: &[Node],
-    order: &[usize],
+    own: &IdxCa,
 ) -> PolarsResult<Option<Column>> {
     let Some(logon) = schema.logon_id.as_deref().and_then(|c| df.column(c).ok()) else {
         return Ok(None);
     };
-    let logon = super::values::text_values(logon)?;
+    let logon = TextColumn::new(logon)?;
     let target = match schema
         .target_logon_id
         .as_deref()
         .and_then(|c| df.column(c).ok())
     {
-        Some(c) => Some(super::values::text_values(c)?),
+        Some(c) => Some(TextColumn::new(c)?),
         None => None,
     };
     let value = |row: usize| {
         let tgt = target
             .as_ref()
-            .and_then(|t| t[row].clone())
-            .filter(|t| t != "0x0" && t != "0");
-        tgt.or_else(|| logon[row].clone())
+            .and_then(|t| t.get(row))
+            .filter(|t| *t != "0x0" && *t != "0");
+        tgt.or_else(|| logon.get(row))
     };
-    let values: Vec<Option<String>> = order
-        .iter()
-        .map(|id| match nodes[*id].origin {
-            Origin::Input(row) => value(row),
-            _ => None,
-        })
-        .collect();
-    Ok(Some(Column::new(cols::EFFECTIVE_LOGON_ID.into(), values)))
+    let name = cols::EFFECTIVE_LOGON_ID.into();
+    let by_row = StringChunked::from_iter_options(name, (0..df.height()).map(value));
+    Ok(Some(by_row.take(own)?.into_column()))
+}
+
+/// Strings stored end to end in one buffer, addressed by position.
+#[derive(Debug, Default)]
+struct StrTable {
+    buf: String,
+    ends: Vec<usize>,
+}
+
+impl StrTable {
+    /// An empty table with room for `items` strings of `bytes` bytes in all.
+    fn with_capacity(items: usize, bytes: usize) -> StrTable {
+        StrTable {
+            buf: String::with_capacity(bytes),
+            ends: Vec::with_capacity(items),
+        }
+    }
+
+    /// Appends one string, written by `write` at the end of the buffer.
+    fn push_with(&mut self, write: impl FnOnce(&mut String)) {
+        write(&mut self.buf);
+        self.ends.push(self.buf.len());
+    }
+
+    /// Appends a copy of string `i` (already in the table) followed by `write`'s text.
+    fn push_extending(&mut self, i: usize, write: impl FnOnce(&mut String)) {
+        let range = self.range(i);
+        self.buf.extend_from_within(range);
+        self.push_with(write);
+    }
+
+    fn range(&self, i: usize) -> std::ops::Range<usize> {
+        let start = match i.checked_sub(1) {
+            Some(prev) => self.ends.get(prev).copied().unwrap_or(0),
+            None => 0,
+        };
+        let end = self.ends.get(i).copied().unwrap_or(start);
+        start..end
+    }
+
+    /// String `i` (empty when out of range).
+    fn get(&self, i: usize) -> &str {
+        self.buf.get(self.range(i)).unwrap_or_default()
+    }
 }
 
 /// The errors frame: `row` (input row), `field`, `value`, `message`.

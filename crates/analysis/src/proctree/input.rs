@@ -4,7 +4,7 @@ use polars::prelude::*;
 
 use super::ProcTreeError;
 use super::schema::ProcSchema;
-use super::values::{text_values, time_values};
+use super::values::{TextColumn, time_values};
 
 /// A row-level problem: the row is either skipped or kept with a caveat, as `message` says.
 #[derive(Debug, Clone, PartialEq)]
@@ -19,17 +19,18 @@ pub(crate) struct RowIssue {
     pub message: String,
 }
 
-/// Schema columns of the input, one entry per input row.
+/// Schema columns of the input, one entry per input row; text is borrowed from the frame's
+/// arrays (see [`TextColumn`]), times are parsed once.
 pub(crate) struct Inputs {
     pub rows: usize,
     pub time: Vec<Option<i64>>,
-    pub name: Vec<Option<String>>,
-    pub pid: Vec<Option<String>>,
-    pub ppid: Vec<Option<String>>,
-    pub parent_name: Option<Vec<Option<String>>>,
-    pub host: Option<Vec<Option<String>>>,
-    pub cmd_line: Option<Vec<Option<String>>>,
-    pub event_id: Option<Vec<Option<String>>>,
+    pub name: TextColumn,
+    pub pid: TextColumn,
+    pub ppid: TextColumn,
+    pub parent_name: Option<TextColumn>,
+    pub host: Option<TextColumn>,
+    pub cmd_line: Option<TextColumn>,
+    pub event_id: Option<TextColumn>,
     pub exact: Option<ExactParents>,
     pub issues: Vec<RowIssue>,
 }
@@ -37,9 +38,9 @@ pub(crate) struct Inputs {
 /// Defender parent and grandparent columns.
 pub(crate) struct ExactParents {
     pub parent_time: Vec<Option<i64>>,
-    pub parent_cmd_line: Option<Vec<Option<String>>>,
-    pub gp_id: Vec<Option<String>>,
-    pub gp_name: Vec<Option<String>>,
+    pub parent_cmd_line: Option<TextColumn>,
+    pub gp_id: TextColumn,
+    pub gp_name: TextColumn,
     pub gp_time: Vec<Option<i64>>,
 }
 
@@ -77,14 +78,14 @@ impl Inputs {
     /// Whether the row is a process-creation event under the schema's event filter.
     pub fn is_process_event(&self, row: usize, schema: &ProcSchema) -> bool {
         match (&self.event_id, &schema.event_id_value) {
-            (Some(ids), Some(want)) => ids[row].as_deref().map(str::trim) == Some(want.as_str()),
+            (Some(ids), Some(want)) => ids.get(row) == Some(want.as_str()),
             _ => true,
         }
     }
 
     /// The row's host, when the schema has a host column.
     pub fn host(&self, row: usize) -> Option<&str> {
-        self.host.as_ref().and_then(|h| h[row].as_deref())
+        self.host.as_ref().and_then(|h| h.get(row))
     }
 }
 
@@ -96,17 +97,14 @@ fn required_text(
     df: &DataFrame,
     schema: &ProcSchema,
     name: &str,
-) -> Result<Vec<Option<String>>, ProcTreeError> {
+) -> Result<TextColumn, ProcTreeError> {
     let col = column(df, name).ok_or_else(|| missing(schema, name))?;
-    Ok(text_values(col)?)
+    Ok(TextColumn::new(col)?)
 }
 
-fn optional_text(
-    df: &DataFrame,
-    name: Option<&str>,
-) -> Result<Option<Vec<Option<String>>>, ProcTreeError> {
+fn optional_text(df: &DataFrame, name: Option<&str>) -> Result<Option<TextColumn>, ProcTreeError> {
     match name.and_then(|n| column(df, n)) {
-        Some(col) => Ok(Some(text_values(col)?)),
+        Some(col) => Ok(Some(TextColumn::new(col)?)),
         None => Ok(None),
     }
 }

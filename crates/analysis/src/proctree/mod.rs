@@ -58,7 +58,8 @@ pub use text::TextOptions;
 pub use tree::{NodeId, ProcessTree, TreeNode, TreeSummary};
 
 use input::{Inputs, RowIssue};
-use link::{Linked, Node, Origin};
+use link::{KeyText, Linked, Node, Origin, Symbols};
+use tree::Forest;
 
 /// Why a process tree could not be built at all (row-level problems go to the errors frame).
 #[derive(Debug, thiserror::Error)]
@@ -127,27 +128,49 @@ pub fn build_process_tree(
     let inputs = Inputs::read(events, &schema)?;
     let Linked {
         mut nodes,
+        symbols,
         mut issues,
         skipped_events,
+        inputs_end,
     } = link::link(&inputs, &schema);
 
-    let shape = shape::shape(&mut nodes);
+    let keys = KeyText::new(&symbols);
+    let shape = shape::shape(&mut nodes, &keys);
     for cut in &shape.cut {
-        issues.push(cycle_issue(&nodes[*cut], &schema));
+        issues.push(cycle_issue(&nodes[*cut], &symbols, &schema));
     }
 
-    let src = frame::source_indexes(&nodes, inputs.rows);
-    let frame = frame::assemble(events, &schema, &nodes, &shape, &src)?;
+    let layout = frame::Layout {
+        nodes: &nodes,
+        shape: &shape,
+        keys: &keys,
+        input_rows: inputs.rows,
+        inputs_end,
+    };
+    let frame = frame::assemble(events, &schema, &layout)?;
     let errors = frame::errors_frame(&issues)?;
-    let tree_nodes = tree_nodes(&nodes, &shape, &inputs);
-    let by_key = key_index(&tree_nodes);
+    let keys = frame
+        .column(cols::PROC_KEY)?
+        .as_materialized_series()
+        .str()?
+        .clone();
+    let cmd_columns = [
+        inputs.cmd_line.clone(),
+        inputs
+            .exact
+            .as_ref()
+            .and_then(|e| e.parent_cmd_line.clone()),
+    ];
+    let strings = symbols.to_owned_texts();
+    let forest = Forest::new(nodes, shape, strings, keys, cmd_columns);
     Ok(ProcessTree {
         frame,
         errors,
         schema,
-        nodes: tree_nodes,
-        by_key,
+        forest,
         skipped_events,
+        nodes: Default::default(),
+        by_key: Default::default(),
     })
 }
 
@@ -165,59 +188,15 @@ fn resolve_schema(events: &DataFrame, options: &TreeOptions) -> Result<ProcSchem
     })
 }
 
-fn cycle_issue(node: &Node, schema: &ProcSchema) -> RowIssue {
+fn cycle_issue(node: &Node, symbols: &Symbols, schema: &ProcSchema) -> RowIssue {
     let row = match node.origin {
         Origin::Input(r) | Origin::Parent(r) | Origin::Grandparent(r) => r,
     };
     RowIssue {
         row,
         field: schema.parent_id.clone(),
-        value: Some(node.pid.clone()),
+        value: Some(symbols.text(node.pid).to_string()),
         message: "parent links formed a cycle; the link was cut and this process kept as a root"
             .to_string(),
     }
-}
-
-/// Tree nodes in frame order, with ids remapped to frame rows.
-fn tree_nodes(nodes: &[Node], shape: &shape::Shape, inputs: &Inputs) -> Vec<TreeNode> {
-    let mut pos = vec![0_usize; nodes.len()];
-    for (i, id) in shape.order.iter().enumerate() {
-        pos[*id] = i;
-    }
-    shape
-        .order
-        .iter()
-        .map(|id| {
-            let n = &nodes[*id];
-            TreeNode {
-                key: n.key.clone(),
-                name: n.name.clone(),
-                pid: n.pid.clone(),
-                host: n.host.clone(),
-                time: n.time,
-                cmd_line: cmd_line(n.origin, inputs),
-                parent: n.parent.map(|p| pos[p]),
-                children: shape.children[*id].iter().map(|c| pos[*c]).collect(),
-                depth: shape.depth[*id],
-                tree_id: shape.tree_id[*id],
-                inferred: !matches!(n.origin, Origin::Input(_)),
-            }
-        })
-        .collect()
-}
-
-fn cmd_line(origin: Origin, inputs: &Inputs) -> Option<String> {
-    match origin {
-        Origin::Input(row) => inputs.cmd_line.as_ref()?[row].clone(),
-        Origin::Parent(row) => inputs.exact.as_ref()?.parent_cmd_line.as_ref()?[row].clone(),
-        Origin::Grandparent(_) => None,
-    }
-}
-
-fn key_index(nodes: &[TreeNode]) -> PlHashMap<String, NodeId> {
-    let mut index = PlHashMap::with_capacity_and_hasher(nodes.len(), Default::default());
-    for (i, n) in nodes.iter().enumerate() {
-        index.entry(n.key.clone()).or_insert(i);
-    }
-    index
 }

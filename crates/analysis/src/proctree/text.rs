@@ -75,7 +75,7 @@ impl ProcessTree {
         let mut out = String::new();
         let mut host: Option<&Option<String>> = None;
         for root in self.roots() {
-            let h = &self.nodes[root].host;
+            let h = &self.nodes()[root].host;
             if host != Some(h) {
                 if let Some(name) = h {
                     out.push_str(&format!("[host {name}]\n"));
@@ -90,18 +90,19 @@ impl ProcessTree {
     /// One process and its descendants as indented text.
     pub fn subtree_text(&self, id: NodeId, options: &TextOptions) -> String {
         let mut out = String::new();
-        if id < self.nodes.len() {
+        if id < self.nodes().len() {
             self.render(id, options, &mut out);
         }
         out
     }
 
     fn render(&self, top: NodeId, options: &TextOptions, out: &mut String) {
-        let base = self.nodes[top].depth;
+        let nodes = self.nodes();
+        let base = nodes[top].depth;
         let mut ids = vec![top];
         ids.extend(self.descendants(top, options.max_depth));
         for id in ids {
-            let node = &self.nodes[id];
+            let node = &nodes[id];
             let level = (node.depth - base) as usize;
             let line = format!(
                 "{}{}",

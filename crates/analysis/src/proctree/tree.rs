@@ -4,10 +4,14 @@
 //! ids, and [`ProcessTree::rows`] turns them back into frame rows.
 
 use std::fmt;
+use std::sync::OnceLock;
 
 use polars::prelude::*;
 
+use super::link::{Node, Origin};
 use super::schema::ProcSchema;
+use super::shape::Shape;
+use super::values::TextColumn;
 
 /// A process in a [`ProcessTree`]: its row number in [`ProcessTree::frame`].
 pub type NodeId = usize;
@@ -78,9 +82,152 @@ pub struct ProcessTree {
     pub(crate) frame: DataFrame,
     pub(crate) errors: DataFrame,
     pub(crate) schema: ProcSchema,
-    pub(crate) nodes: Vec<TreeNode>,
-    pub(crate) by_key: PlHashMap<String, NodeId>,
+    pub(crate) forest: Forest,
     pub(crate) skipped_events: usize,
+    /// [`TreeNode`]s, built on first use: walking and counting only need [`Forest`].
+    pub(crate) nodes: OnceLock<Vec<TreeNode>>,
+    /// `proc_key` → first node with it, built on first use.
+    pub(crate) by_key: OnceLock<PlHashMap<String, NodeId>>,
+}
+
+/// The links and values of every node in compact form: links by [`NodeId`] (frame row), values
+/// in the linker's node order, reached through `order`.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct Forest {
+    /// Linker node id of each frame row.
+    order: Vec<usize>,
+    /// Linker nodes, by node id.
+    nodes: Vec<Node>,
+    parent: Vec<Option<NodeId>>,
+    /// Row `i`'s children are `child_list[child_start[i]..child_start[i + 1]]`.
+    child_start: Vec<usize>,
+    child_list: Vec<NodeId>,
+    depth: Vec<u32>,
+    tree_id: Vec<u32>,
+    /// The texts of [`Node`]'s string ids.
+    strings: Vec<String>,
+    /// The `proc_key` column.
+    keys: StringChunked,
+    /// The command-line column and Defender's parent command-line column.
+    cmd_columns: [Option<TextColumn>; 2],
+}
+
+impl Forest {
+    /// The forest of linked `nodes` laid out as `shape`.
+    pub fn new(
+        nodes: Vec<Node>,
+        shape: Shape,
+        strings: Vec<String>,
+        keys: StringChunked,
+        cmd_columns: [Option<TextColumn>; 2],
+    ) -> Forest {
+        let (child_start, child_list) = child_lists(&shape.parent);
+        Forest {
+            order: shape.order,
+            nodes,
+            parent: shape.parent,
+            child_start,
+            child_list,
+            depth: shape.depth,
+            tree_id: shape.tree_id,
+            strings,
+            keys,
+            cmd_columns,
+        }
+    }
+
+    fn len(&self) -> usize {
+        self.parent.len()
+    }
+
+    fn parent(&self, id: NodeId) -> Option<NodeId> {
+        self.parent.get(id).copied().flatten()
+    }
+
+    fn children(&self, id: NodeId) -> &[NodeId] {
+        let a = self.child_start.get(id).copied().unwrap_or(0);
+        let b = self.child_start.get(id + 1).copied().unwrap_or(a);
+        self.child_list.get(a..b).unwrap_or_default()
+    }
+
+    fn node(&self, id: NodeId) -> Option<&Node> {
+        self.nodes.get(*self.order.get(id)?)
+    }
+
+    fn host(&self, id: NodeId) -> Option<u32> {
+        self.node(id)?.host
+    }
+
+    fn text(&self, sym: u32) -> &str {
+        self.strings.get(sym as usize).map_or("", String::as_str)
+    }
+
+    fn cmd_line(&self, origin: Origin) -> Option<String> {
+        let [own, parent] = &self.cmd_columns;
+        let text = match origin {
+            Origin::Grandparent(_) => None,
+            Origin::Input(row) => own.as_ref()?.get(row),
+            Origin::Parent(row) => parent.as_ref()?.get(row),
+        };
+        text.map(str::to_string)
+    }
+
+    fn tree_nodes(&self) -> Vec<TreeNode> {
+        let mut out = Vec::with_capacity(self.len());
+        for (id, key) in self.keys.iter().enumerate() {
+            let Some(n) = self.node(id) else { break };
+            out.push(TreeNode {
+                key: key.unwrap_or_default().to_string(),
+                name: self.text(n.name).to_string(),
+                pid: self.text(n.pid).to_string(),
+                host: n.host.map(|h| self.text(h).to_string()),
+                time: n.time,
+                cmd_line: self.cmd_line(n.origin),
+                parent: self.parent(id),
+                children: self.children(id).to_vec(),
+                depth: self.depth[id],
+                tree_id: self.tree_id[id],
+                inferred: !matches!(n.origin, Origin::Input(_)),
+            });
+        }
+        out
+    }
+
+    fn key_index(&self) -> PlHashMap<String, NodeId> {
+        let mut index = PlHashMap::with_capacity_and_hasher(self.len(), Default::default());
+        for (i, key) in self.keys.iter().enumerate() {
+            index
+                .entry(key.unwrap_or_default().to_string())
+                .or_insert(i);
+        }
+        index
+    }
+}
+
+/// Children lists from parent rows. Rows are in depth-first order with children visited in
+/// start-time order, so collecting each parent's children by row keeps that order.
+fn child_lists(parents: &[Option<NodeId>]) -> (Vec<usize>, Vec<NodeId>) {
+    let mut start = vec![0_usize; parents.len() + 1];
+    for p in parents.iter().flatten() {
+        if let Some(s) = start.get_mut(p + 1) {
+            *s += 1;
+        }
+    }
+    for i in 1..start.len() {
+        start[i] += start[i - 1];
+    }
+    let mut next = start.clone();
+    let mut list = vec![0; start.last().copied().unwrap_or(0)];
+    for (row, parent) in parents.iter().enumerate() {
+        let Some(p) = parent else { continue };
+        if let Some(slot) = next.get_mut(*p) {
+            if let Some(entry) = list.get_mut(*slot) {
+                *entry = row;
+            }
+            *slot += 1;
+        }
+    }
+    (start, list)
 }
 
 impl ProcessTree {
@@ -107,37 +254,41 @@ impl ProcessTree {
         self.skipped_events
     }
 
-    /// Every node, indexed by [`NodeId`].
+    /// Every node, indexed by [`NodeId`] (built on first call).
     pub fn nodes(&self) -> &[TreeNode] {
-        &self.nodes
+        self.nodes.get_or_init(|| self.forest.tree_nodes())
     }
 
     /// One node.
     pub fn node(&self, id: NodeId) -> Option<&TreeNode> {
-        self.nodes.get(id)
+        self.nodes().get(id)
     }
 
     /// The node with this `proc_key`.
     pub fn by_key(&self, key: &str) -> Option<NodeId> {
-        self.by_key.get(key).copied()
+        let index = self.by_key.get_or_init(|| self.forest.key_index());
+        index.get(key).copied()
     }
 
     /// Root processes in tree order.
     pub fn roots(&self) -> Vec<NodeId> {
-        (0..self.nodes.len())
-            .filter(|i| self.nodes[*i].parent.is_none())
+        (0..self.forest.len())
+            .filter(|i| self.forest.parent(*i).is_none())
             .collect()
     }
 
     /// The parent of `id`.
     pub fn parent(&self, id: NodeId) -> Option<NodeId> {
-        self.nodes.get(id)?.parent
+        self.forest.parent(id)
     }
 
     /// The root of `id`'s tree.
     pub fn root_of(&self, id: NodeId) -> Option<NodeId> {
-        let mut cur = self.nodes.get(id).map(|_| id)?;
-        while let Some(p) = self.nodes[cur].parent {
+        if id >= self.forest.len() {
+            return None;
+        }
+        let mut cur = id;
+        while let Some(p) = self.forest.parent(cur) {
             cur = p;
         }
         Some(cur)
@@ -145,27 +296,23 @@ impl ProcessTree {
 
     /// Direct children of `id`, in start-time order.
     pub fn children(&self, id: NodeId) -> Vec<NodeId> {
-        self.nodes
-            .get(id)
-            .map(|n| n.children.clone())
-            .unwrap_or_default()
+        self.forest.children(id).to_vec()
     }
 
     /// Descendants of `id` in depth-first order, at most `max_levels` below it (`None`: all).
     pub fn descendants(&self, id: NodeId, max_levels: Option<u32>) -> Vec<NodeId> {
-        let Some(node) = self.nodes.get(id) else {
+        let Some(depth) = self.forest.depth.get(id) else {
             return Vec::new();
         };
-        let limit = max_levels.map(|m| node.depth.saturating_add(m));
+        let limit = max_levels.map(|m| depth.saturating_add(m));
         let mut out = Vec::new();
-        let mut stack: Vec<NodeId> = node.children.iter().rev().copied().collect();
+        let mut stack: Vec<NodeId> = self.forest.children(id).iter().rev().copied().collect();
         while let Some(cur) = stack.pop() {
-            let n = &self.nodes[cur];
-            if limit.is_some_and(|l| n.depth > l) {
+            if limit.is_some_and(|l| self.forest.depth[cur] > l) {
                 continue;
             }
             out.push(cur);
-            stack.extend(n.children.iter().rev());
+            stack.extend(self.forest.children(cur).iter().rev());
         }
         out
     }
@@ -176,20 +323,21 @@ impl ProcessTree {
         let mut cur = self.parent(id);
         while let Some(p) = cur {
             out.push(p);
-            cur = self.nodes[p].parent;
+            cur = self.forest.parent(p);
         }
         out
     }
 
     /// Other children of `id`'s parent (other roots of its host when `id` is a root).
     pub fn siblings(&self, id: NodeId) -> Vec<NodeId> {
-        let Some(node) = self.nodes.get(id) else {
+        if id >= self.forest.len() {
             return Vec::new();
-        };
-        let pool = match node.parent {
-            Some(p) => self.nodes[p].children.clone(),
+        }
+        let host = self.forest.host(id);
+        let pool = match self.forest.parent(id) {
+            Some(p) => self.children(p),
             None => {
-                let same_host = |r: &NodeId| self.nodes[*r].host == node.host;
+                let same_host = |r: &NodeId| self.forest.host(*r) == host;
                 self.roots().into_iter().filter(same_host).collect()
             }
         };
@@ -198,7 +346,7 @@ impl ProcessTree {
 
     /// `id` and all its descendants.
     pub fn subtree(&self, id: NodeId) -> Vec<NodeId> {
-        if id >= self.nodes.len() {
+        if id >= self.forest.len() {
             return Vec::new();
         }
         let mut out = vec![id];
@@ -215,18 +363,19 @@ impl ProcessTree {
 
     /// Counts over the forest.
     pub fn summary(&self) -> TreeSummary {
+        let f = &self.forest;
         let mut s = TreeSummary {
-            processes: self.nodes.len(),
+            processes: f.len(),
             ..TreeSummary::default()
         };
-        for n in &self.nodes {
-            let root = n.parent.is_none();
-            let leaf = n.children.is_empty();
+        for id in 0..f.len() {
+            let root = f.parent(id).is_none();
+            let leaf = f.children(id).is_empty();
             s.roots += usize::from(root);
             s.leaves += usize::from(leaf);
             s.branches += usize::from(!root && !leaf);
             s.isolated += usize::from(root && leaf);
-            s.largest_depth = s.largest_depth.max(n.depth as usize + 1);
+            s.largest_depth = s.largest_depth.max(f.depth[id] as usize + 1);
         }
         s
     }

@@ -7,27 +7,83 @@
 use chrono::{DateTime, Datelike, NaiveDateTime, Timelike};
 use polars::prelude::*;
 
-/// One column's values as optional text; empty strings count as missing.
-pub(crate) fn text_values(col: &Column) -> PolarsResult<Vec<Option<String>>> {
-    let series = col.as_materialized_series();
-    let out = match series.dtype() {
-        DataType::Float32 | DataType::Float64 => {
-            let floats = series.cast(&DataType::Float64)?;
-            floats.f64()?.iter().map(|v| v.map(float_text)).collect()
-        }
-        DataType::String => series.str()?.iter().map(non_empty).collect(),
-        _ => {
-            let text = series.cast(&DataType::String)?;
-            text.str()?.iter().map(non_empty).collect()
-        }
-    };
-    Ok(out)
+/// One column's values as text, borrowed from the polars arrays: values are trimmed and empty
+/// strings count as missing.
+///
+/// Reading through this view instead of collecting owned strings keeps the builder free of
+/// per-row allocations; non-text columns are cast once (floats written without a `.0`).
+#[derive(Debug, Clone)]
+pub(crate) struct TextColumn {
+    ca: StringChunked,
+    /// First row and index of each non-empty chunk.
+    starts: Vec<(usize, usize)>,
 }
 
-fn non_empty(v: Option<&str>) -> Option<String> {
-    v.map(str::trim)
-        .filter(|t| !t.is_empty())
-        .map(str::to_string)
+impl TextColumn {
+    /// The column as text.
+    pub fn new(col: &Column) -> PolarsResult<TextColumn> {
+        let ca = string_chunked(col)?;
+        let mut starts = Vec::with_capacity(ca.chunks().len());
+        let mut next = 0;
+        for (i, arr) in ca.downcast_iter().enumerate() {
+            if arr.len() > 0 {
+                starts.push((next, i));
+            }
+            next += arr.len();
+        }
+        Ok(TextColumn { ca, starts })
+    }
+
+    /// The trimmed value of `row`; `None` when null, empty or out of range.
+    #[inline]
+    pub fn get(&self, row: usize) -> Option<&str> {
+        let slot = self.starts.partition_point(|s| s.0 <= row).checked_sub(1)?;
+        let (start, chunk) = *self.starts.get(slot)?;
+        let arr = self.ca.downcast_get(chunk)?;
+        let at = row - start;
+        if at >= arr.len() {
+            return None;
+        }
+        arr.get(at).map(trim).filter(|t| !t.is_empty())
+    }
+
+    /// Number of rows.
+    pub fn len(&self) -> usize {
+        self.ca.len()
+    }
+}
+
+/// `str::trim`, with a shortcut for the usual value that starts and ends with a visible ASCII
+/// character.
+#[inline]
+fn trim(text: &str) -> &str {
+    let visible = |b: Option<&u8>| b.is_some_and(|b| b.is_ascii_graphic());
+    let bytes = text.as_bytes();
+    if visible(bytes.first()) && visible(bytes.last()) {
+        text
+    } else {
+        text.trim()
+    }
+}
+
+fn string_chunked(col: &Column) -> PolarsResult<StringChunked> {
+    let series = col.as_materialized_series();
+    match series.dtype() {
+        DataType::Float32 | DataType::Float64 => {
+            let floats = series.cast(&DataType::Float64)?;
+            Ok(floats.f64()?.iter().map(|v| v.map(float_text)).collect())
+        }
+        DataType::String => Ok(series.str()?.clone()),
+        _ => Ok(series.cast(&DataType::String)?.str()?.clone()),
+    }
+}
+
+/// One column's values as optional text; empty strings count as missing.
+pub(crate) fn text_values(col: &Column) -> PolarsResult<Vec<Option<String>>> {
+    let text = TextColumn::new(col)?;
+    Ok((0..text.len())
+        .map(|row| text.get(row).map(str::to_string))
+        .collect())
 }
 
 fn float_text(v: f64) -> String {
@@ -70,19 +126,17 @@ pub(crate) fn time_values(col: &Column) -> PolarsResult<(Vec<Option<i64>>, Vec<B
             Ok((values, Vec::new()))
         }
         _ => {
-            let text = text_values(col)?;
+            let text = TextColumn::new(col)?;
             Ok(parse_time_texts(&text))
         }
     }
 }
 
-fn parse_time_texts(text: &[Option<String>]) -> (Vec<Option<i64>>, Vec<BadTime>) {
+fn parse_time_texts(text: &TextColumn) -> (Vec<Option<i64>>, Vec<BadTime>) {
     let mut bad = Vec::new();
-    let values = text
-        .iter()
-        .enumerate()
-        .map(|(row, t)| {
-            let t = t.as_deref()?;
+    let values = (0..text.len())
+        .map(|row| {
+            let t = text.get(row)?;
             let parsed = parse_time(t);
             if parsed.is_none() {
                 bad.push(BadTime {
@@ -110,6 +164,9 @@ const OFFSET_FORMATS: [&str; 2] = ["%Y-%m-%d %H:%M:%S%.f%:z", "%Y-%m-%d %H:%M:%S
 /// Parses a timestamp in one of the common export layouts to UTC nanoseconds.
 pub(crate) fn parse_time(text: &str) -> Option<i64> {
     let t = text.trim();
+    if let Some(ns) = parse_plain_iso(t) {
+        return Some(ns);
+    }
     if let Ok(dt) = DateTime::parse_from_rfc3339(t) {
         return dt.timestamp_nanos_opt();
     }
@@ -125,28 +182,124 @@ pub(crate) fn parse_time(text: &str) -> Option<i64> {
         .and_then(|dt| dt.and_utc().timestamp_nanos_opt())
 }
 
-/// Formats nanoseconds as msticpy's key timestamp: rounded to 10 µs, `%Y-%m-%d %H:%M:%S.%f`.
-pub(crate) fn key_time(ns: i64) -> String {
+/// Parses the common `YYYY-MM-DD[T ]HH:MM:SS[.fraction][Z]` layout by hand (UTC).
+///
+/// Most exports use this layout, and chrono's general parsers cost several times more per
+/// row. Anything else (offsets, leap seconds, more than nine fraction digits) returns `None`
+/// and goes through chrono, which gives the same value for this layout.
+fn parse_plain_iso(t: &str) -> Option<i64> {
+    let b = t.as_bytes();
+    let b = b.strip_suffix(b"Z").unwrap_or(b);
+    if b.len() < 19 || b[4] != b'-' || b[7] != b'-' || b[13] != b':' || b[16] != b':' {
+        return None;
+    }
+    if b[10] != b'T' && b[10] != b' ' {
+        return None;
+    }
+    let year = digits(&b[0..4])?;
+    let (month, day) = (digits(&b[5..7])?, digits(&b[8..10])?);
+    let (hour, minute, second) = (
+        digits(&b[11..13])?,
+        digits(&b[14..16])?,
+        digits(&b[17..19])?,
+    );
+    let nanos = match &b[19..] {
+        [] => 0,
+        [b'.', frac @ ..] if (1..=9).contains(&frac.len()) => {
+            digits(frac)? * 10_u32.pow(9 - frac.len() as u32)
+        }
+        _ => return None,
+    };
+    if second > 59 {
+        return None;
+    }
+    let date = chrono::NaiveDate::from_ymd_opt(year as i32, month, day)?;
+    date.and_hms_nano_opt(hour, minute, second, nanos)?
+        .and_utc()
+        .timestamp_nanos_opt()
+}
+
+/// The value of a run of ASCII digits (at most nine).
+fn digits(b: &[u8]) -> Option<u32> {
+    b.iter().try_fold(0_u32, |acc, c| {
+        c.is_ascii_digit().then(|| acc * 10 + u32::from(c - b'0'))
+    })
+}
+
+/// Nanoseconds rounded to msticpy's key resolution, 10 µs, half to even as pandas rounds.
+pub(crate) fn round_key_ns(ns: i64) -> i64 {
     let step = 10_000_i64;
     let (q, r) = (ns.div_euclid(step), ns.rem_euclid(step));
-    // Half-to-even, as pandas rounds.
     let q = if r * 2 > step || (r * 2 == step && q % 2 != 0) {
         q + 1
     } else {
         q
     };
-    let dt = DateTime::from_timestamp_nanos(q * step);
-    // Written out by hand: chrono's strftime re-parses the format string on every call.
-    format!(
-        "{:04}-{:02}-{:02} {:02}:{:02}:{:02}.{:06}",
-        dt.year(),
-        dt.month(),
-        dt.day(),
-        dt.hour(),
-        dt.minute(),
-        dt.second(),
-        dt.nanosecond() / 1_000
-    )
+    q * step
+}
+
+/// Formats nanoseconds as msticpy's key timestamp: rounded to 10 µs, `%Y-%m-%d %H:%M:%S.%f`.
+#[cfg(test)]
+pub(crate) fn key_time(ns: i64) -> String {
+    let mut out = String::new();
+    push_key_time(&mut out, ns);
+    out
+}
+
+/// Appends msticpy's key timestamp of `ns` (see [`round_key_ns`]) to `out`.
+///
+/// Written out by hand into a stack buffer: chrono's strftime re-parses the format string on
+/// every call, and this runs once per process.
+pub(crate) fn push_key_time(out: &mut String, ns: i64) {
+    let dt = DateTime::from_timestamp_nanos(round_key_ns(ns));
+    let year = dt.year();
+    if !(0..=9999).contains(&year) {
+        out.push_str(&format!(
+            "{:04}-{:02}-{:02} {:02}:{:02}:{:02}.{:06}",
+            year,
+            dt.month(),
+            dt.day(),
+            dt.hour(),
+            dt.minute(),
+            dt.second(),
+            dt.nanosecond() / 1_000
+        ));
+        return;
+    }
+    let mut buf = *b"0000-00-00 00:00:00.000000";
+    put_digits(&mut buf[0..4], year as u32);
+    put_digits(&mut buf[5..7], dt.month());
+    put_digits(&mut buf[8..10], dt.day());
+    put_digits(&mut buf[11..13], dt.hour());
+    put_digits(&mut buf[14..16], dt.minute());
+    put_digits(&mut buf[17..19], dt.second());
+    put_digits(&mut buf[20..26], dt.nanosecond() / 1_000);
+    out.push_str(std::str::from_utf8(&buf).unwrap_or_default());
+}
+
+/// Writes the last `slot.len()` decimal digits of `value` into `slot`, zero-padded.
+fn put_digits(slot: &mut [u8], value: u32) {
+    let mut v = value;
+    for b in slot.iter_mut().rev() {
+        *b = b'0' + (v % 10) as u8;
+        v /= 10;
+    }
+}
+
+/// Appends `value` zero-padded to at least `width` digits.
+pub(crate) fn push_padded(out: &mut String, value: u32, width: usize) {
+    let mut buf = [b'0'; 10];
+    let mut v = value;
+    let mut len = 0;
+    while v > 0 || len == 0 {
+        buf[9 - len] = b'0' + (v % 10) as u8;
+        v /= 10;
+        len += 1;
+    }
+    for _ in len..width {
+        out.push('0');
+    }
+    out.push_str(std::str::from_utf8(&buf[10 - len..]).unwrap_or_default());
 }
 
 /// The last path component of a process path.
