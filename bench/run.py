@@ -42,7 +42,7 @@ CACHE = Path.home() / ".cache" / "huntbook" / "bench"
 TARGET = Path(os.environ.get("CARGO_TARGET_DIR", Path.home() / ".cache" / "huntbook" / "target"))
 
 OPT_LEVEL = [arg for crate in ("analysis", "cli", "enrich", "data")
-             for arg in ("--config", f"profile.dev.package.huntbook-{crate}.opt-level=2")]
+             for arg in ("--config", f"profile.dev.package.huntbook-{crate}.opt-level=3")]
 
 
 @dataclass
@@ -154,7 +154,8 @@ def msticpy_python(given: str | None) -> Path:
 
 
 def build_cli() -> Path:
-    # Our crates at opt-level 2 (polars and the other dependencies keep their profile).
+    # Our crates at opt-level 3, as in a release build (polars and the other dependencies keep
+    # the workspace profile, opt-level 2).
     subprocess.run(["cargo", "build", "-q", "-p", "huntbook-cli", *OPT_LEVEL], cwd=REPO,
                    check=True, env={**os.environ, "CARGO_TARGET_DIR": str(TARGET)})
     return TARGET / "debug" / "huntbook"
