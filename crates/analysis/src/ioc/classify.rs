@@ -232,7 +232,8 @@ pub(crate) fn is_bitcoin(text: &str) -> bool {
     is_base58_address(text)
 }
 
-const BASE58: &[u8] = b"123456789ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz";
+/// The base58 alphabet (no `0`, `O`, `I`, `l`).
+pub(crate) const BASE58: &[u8] = b"123456789ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz";
 
 fn is_base58_address(text: &str) -> bool {
     let Some(bytes) = base58_decode(text) else {
@@ -267,7 +268,8 @@ fn base58_decode(text: &str) -> Option<Vec<u8>> {
     Some(result)
 }
 
-const BECH32: &[u8] = b"qpzry9x8gf2tvdw0s3jn54khce6mua7l";
+/// The bech32 alphabet, lower case (no `1`, `b`, `i`, `o`).
+pub(crate) const BECH32: &[u8] = b"qpzry9x8gf2tvdw0s3jn54khce6mua7l";
 
 fn is_bech32_address(text: &str) -> bool {
     let lower_case = text.bytes().any(|b| b.is_ascii_lowercase());

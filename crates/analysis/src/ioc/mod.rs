@@ -49,7 +49,6 @@ pub use refang::{defang, refang};
 use huntbook_data::IocType;
 
 use patterns::{Kind, Scanner};
-use refang::ValueFanger;
 use tld::TldSet;
 
 /// One indicator found in a text.
@@ -78,7 +77,6 @@ pub struct IocExtractor {
     enabled: [bool; IocType::ALL.len()],
     full: Option<Scanner>,
     inner: Option<Scanner>,
-    fanger: ValueFanger,
     tlds: TldSet,
 }
 
@@ -106,7 +104,6 @@ impl IocExtractor {
             options,
             full,
             inner,
-            fanger: ValueFanger::new(),
             tlds: TldSet::bundled()?,
         })
     }

@@ -14,6 +14,7 @@ use regex_automata::{Input, util::syntax};
 use huntbook_data::IocType;
 
 use super::IocError;
+use super::classify::{BASE58, BECH32};
 
 /// A token shape: one pattern of the multi-pattern regex.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -397,11 +398,8 @@ fn run_len(bytes: &[u8], start: usize, ok: impl Fn(u8) -> bool) -> usize {
 }
 
 fn bitcoin_shaped(word: &[u8]) -> bool {
-    let base58 = |b: &u8| b.is_ascii_alphanumeric() && !matches!(b, b'0' | b'O' | b'I' | b'l');
-    let bech32 = |b: &u8| {
-        b.is_ascii_digit() && *b != b'1'
-            || b.is_ascii_alphabetic() && !matches!(b.to_ascii_lowercase(), b'b' | b'i' | b'o')
-    };
+    let base58 = |b: &u8| BASE58.contains(b);
+    let bech32 = |b: &u8| BECH32.contains(&b.to_ascii_lowercase());
     match word {
         [b'1' | b'3', rest @ ..] => (25..=34).contains(&rest.len()) && rest.iter().all(base58),
         [b, c, b'1', rest @ ..]

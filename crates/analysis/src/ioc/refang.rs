@@ -5,7 +5,7 @@
 //!   conventions of the ioc-fanger project: bracketed dots and ats in many spellings, `xxxx://`
 //!   schemes, spaced-out `AT`/`DOT`, comma-separated IPv4 octets, …). It is a sequence of rules,
 //!   each a regex plus a check of the surrounding text where the rule needs one.
-//! - [`ValueFanger`] refangs a single matched indicator. It only knows the spellings the
+//! - `refang_value` refangs a single matched indicator. It only knows the spellings the
 //!   scanner accepts (see `patterns`), so it never rewrites a real path or key by accident.
 //!
 //! [`defang`] neuters text for safe sharing: dots inside words become `[.]`, `@` becomes `(at)`,
@@ -199,50 +199,41 @@ fn rewrite_comma_ip(text: &str, m: Match<'_>) -> Option<String> {
 ///
 /// Matched by hand rather than with a multi-string automaton: values are short and most carry no
 /// bracket at all, so a byte loop costs a fraction of an automaton search per value.
-#[derive(Debug, Clone, Default)]
-pub(crate) struct ValueFanger;
-
-impl ValueFanger {
-    /// The refanger.
-    pub(crate) fn new() -> Self {
-        ValueFanger
+///
+/// Returns the refanged value and whether anything was changed. `url` also fixes the scheme.
+pub(crate) fn refang_value(value: &str, url: bool) -> (String, bool) {
+    // Most values carry no defanging at all; skip the byte loop for them.
+    let plain = !value.bytes().any(|b| matches!(b, b'[' | b'(' | b'{'));
+    let scheme_x = url
+        && value
+            .bytes()
+            .take_while(|&b| b != b':')
+            .any(|b| matches!(b, b'x' | b'X'));
+    if plain && !scheme_x {
+        return (value.to_string(), false);
     }
-
-    /// The refanged value and whether anything was changed. `url` also fixes the scheme.
-    pub(crate) fn refang(&self, value: &str, url: bool) -> (String, bool) {
-        // Most values carry no defanging at all; skip the byte loop for them.
-        let plain = !value.bytes().any(|b| matches!(b, b'[' | b'(' | b'{'));
-        let scheme_x = url
-            && value
-                .bytes()
-                .take_while(|&b| b != b':')
-                .any(|b| matches!(b, b'x' | b'X'));
-        if plain && !scheme_x {
-            return (value.to_string(), false);
-        }
-        let bytes = value.as_bytes();
-        let mut out = String::with_capacity(value.len());
-        let mut last = 0;
-        let mut changed = false;
-        let mut i = 0;
-        while i < bytes.len() {
-            let Some((len, replacement)) = spelling_at(bytes, i) else {
-                i += 1;
-                continue;
-            };
-            // Spellings are ASCII, so `i` and `i + len` are character boundaries.
-            out.push_str(value.get(last..i).unwrap_or_default());
-            out.push_str(replacement);
-            i += len;
-            last = i;
-            changed = true;
-        }
-        out.push_str(value.get(last..).unwrap_or_default());
-        if url {
-            changed |= refang_scheme(&mut out);
-        }
-        (out, changed)
+    let bytes = value.as_bytes();
+    let mut out = String::with_capacity(value.len());
+    let mut last = 0;
+    let mut changed = false;
+    let mut i = 0;
+    while i < bytes.len() {
+        let Some((len, replacement)) = spelling_at(bytes, i) else {
+            i += 1;
+            continue;
+        };
+        // Spellings are ASCII, so `i` and `i + len` are character boundaries.
+        out.push_str(value.get(last..i).unwrap_or_default());
+        out.push_str(replacement);
+        i += len;
+        last = i;
+        changed = true;
     }
+    out.push_str(value.get(last..).unwrap_or_default());
+    if url {
+        changed |= refang_scheme(&mut out);
+    }
+    (out, changed)
 }
 
 /// The longest defanged spelling that starts at `bytes[i]`: its length and what it stands for.
@@ -319,23 +310,22 @@ mod tests {
 
     #[test]
     fn value_fanger_handles_scanner_spellings() {
-        let fanger = ValueFanger::new();
         assert_eq!(
-            fanger.refang("evil[.]com", false),
+            refang_value("evil[.]com", false),
             ("evil.com".to_string(), true)
         );
         assert_eq!(
-            fanger.refang("bob [AT] evil(dot)com", false).0,
+            refang_value("bob [AT] evil(dot)com", false).0,
             "bob@evil.com"
         );
         assert_eq!(
-            fanger.refang("hXXps[://]evil{.}com/x", true).0,
+            refang_value("hXXps[://]evil{.}com/x", true).0,
             "https://evil.com/x"
         );
-        assert_eq!(fanger.refang("h[xx]p://a.b", true).0, "http://a.b");
-        assert_eq!(fanger.refang("sfXp://a.b", true).0, "sftp://a.b");
+        assert_eq!(refang_value("h[xx]p://a.b", true).0, "http://a.b");
+        assert_eq!(refang_value("sfXp://a.b", true).0, "sftp://a.b");
         assert_eq!(
-            fanger.refang("https://a.b", true),
+            refang_value("https://a.b", true),
             ("https://a.b".to_string(), false)
         );
     }
@@ -395,7 +385,6 @@ mod tests {
             "a", "x", "é", "[.]", "[at]", " (at) ", "[://]",
         ];
         let mut state: u64 = 0x2545_f491_4f6c_dd1d;
-        let fanger = ValueFanger::new();
         for _ in 0..20_000 {
             let mut value = String::new();
             state ^= state << 13;
@@ -405,7 +394,7 @@ mod tests {
                 let pick = (state.rotate_left(k as u32 * 5) % PIECES.len() as u64) as usize;
                 value.push_str(PIECES[pick]);
             }
-            let (got, changed) = fanger.refang(&value, false);
+            let (got, changed) = refang_value(&value, false);
             let want = reference_refang(&value);
             assert_eq!(got, want, "{value:?}");
             assert_eq!(changed, want != value || got != value, "{value:?}");

@@ -12,6 +12,7 @@ use huntbook_data::IocType;
 
 use super::classify::{self, IpClass};
 use super::patterns::{Kind, Scanner, email_domain_start};
+use super::refang::refang_value;
 use super::{Ioc, IocExtractor};
 
 /// How deep containers are searched inside containers (a URL in a URL's query string …).
@@ -98,7 +99,7 @@ impl<'a> Scan<'a> {
     fn url(&mut self, t: &Token, depth: u8) -> usize {
         let end = t.start + trim_url_end(&self.text[t.start..t.end]);
         let raw = &self.text[t.start..end];
-        let (value, defanged) = self.ex.fanger.refang(raw, true);
+        let (value, defanged) = refang_value(raw, true);
         let body = t.start + body_offset(raw);
         let first = self.out.len();
         self.push(IocType::Url, t.start, end, value.clone(), defanged, None);
@@ -143,12 +144,11 @@ impl<'a> Scan<'a> {
             return t.end;
         };
         let (dom_start, dom_end) = (t.start + offset, t.end);
-        let (domain, domain_defanged) =
-            self.ex.fanger.refang(&self.text[dom_start..dom_end], false);
+        let (domain, domain_defanged) = refang_value(&self.text[dom_start..dom_end], false);
         if !self.tld_ok(&domain) {
             return t.end;
         }
-        let (value, defanged) = self.ex.fanger.refang(&self.text[t.start..t.end], false);
+        let (value, defanged) = refang_value(&self.text[t.start..t.end], false);
         self.push(IocType::Email, t.start, t.end, value, defanged, None);
         if depth <= MAX_DEPTH {
             let domain = domain.to_ascii_lowercase();
@@ -283,7 +283,7 @@ impl<'a> Scan<'a> {
     }
 
     fn dns(&mut self, start: usize, end: usize) -> usize {
-        let (value, defanged) = self.ex.fanger.refang(&self.text[start..end], false);
+        let (value, defanged) = refang_value(&self.text[start..end], false);
         if self.tld_ok(&value) {
             self.push(
                 IocType::Dns,
@@ -307,7 +307,7 @@ impl<'a> Scan<'a> {
             Some(i) => (&raw[..i], Some(&raw[i + 1..])),
             None => (raw, None),
         };
-        let (addr, defanged) = self.ex.fanger.refang(addr_raw, false);
+        let (addr, defanged) = refang_value(addr_raw, false);
         let Some(ip) = classify::parse_ipv4(&addr).filter(|_| !longer) else {
             return t.end;
         };
