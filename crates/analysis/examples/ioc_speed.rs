@@ -2,8 +2,11 @@
 //!
 //! ```text
 //! cargo run -p huntbook-analysis --example ioc_speed -- [--mb N] [--write PATH] [--dump PATH]
-//!     [--paths] [--types ipv4,dns,…] [--repeat N]
+//!     [--paths] [--types ipv4,dns,…] [--repeat N] [--file PATH] [--lines]
 //! ```
+//!
+//! `--file PATH` reads the text from a file instead (the benchmark harness's corpus, say);
+//! `--lines` also times [`IocExtractor::extract_lines`], the frame the CLI builds for text.
 //!
 //! The text is deterministic (a fixed-seed generator), so runs and other tools (msticpy) can be
 //! compared on the same input: `--write /tmp/ioc_corpus.txt` saves it. Prints MB/s and, per
@@ -208,7 +211,10 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             .and_then(|i| args.get(i + 1))
     };
     let megabytes: usize = arg("--mb").map_or(Ok(10), |v| v.parse())?;
-    let text = corpus(megabytes);
+    let text = match arg("--file") {
+        Some(path) => std::fs::read_to_string(path)?,
+        None => corpus(megabytes),
+    };
     if let Some(path) = arg("--write") {
         std::fs::write(path, &text)?;
     }
@@ -234,6 +240,20 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         "{mb:.1} MiB in {best:.3} s = {rate:.1} MiB/s, {} findings (best of {repeat})",
         iocs.len()
     );
+
+    if args.iter().any(|a| a == "--lines") {
+        let mut best = f64::INFINITY;
+        let mut rows = 0;
+        for _ in 0..repeat.max(1) {
+            let started = Instant::now();
+            rows = extractor.extract_lines(&text)?.height();
+            best = best.min(started.elapsed().as_secs_f64());
+        }
+        println!(
+            "extract_lines: {best:.3} s = {:.1} MiB/s, {rows} rows",
+            mb / best
+        );
+    }
 
     let mut per_type: BTreeMap<String, (usize, BTreeSet<&str>)> = BTreeMap::new();
     for ioc in &iocs {

@@ -194,12 +194,12 @@ const BITCOIN: &str = r"(?-u:\b)(?:[13][1-9A-HJ-NP-Za-km-z]{25,34}|(?i-u:bc1)[02
 pub(crate) type Found = (Kind, usize, usize);
 
 /// The token finder for some shapes: one multi-pattern regex, searched in one pass (the lazy DFA
-/// reports which pattern matched, so no capture groups are needed), plus two byte scanners for
+/// reports which pattern matched, so no capture groups are needed), plus a byte scanner for
 /// the shapes whose counted repetitions make the lazy DFA grow a state for every combination of
 /// counts it meets — hex runs of 32 or more (`Kind::Hash`) and 26-to-35-character base58 or
 /// bech32 words (`Kind::Bitcoin`). On hash-dense text those two shapes more than doubled the
-/// regex's work. The scanners find exactly what [`Kind::pattern`] matches, and a [`Cursor`] merges
-/// the three streams by leftmost start and then [`Kind::ORDER`], which is what the single
+/// regex's work. The scanner finds exactly what [`Kind::pattern`] matches, and a [`Cursor`]
+/// merges the two streams by leftmost start and then [`Kind::ORDER`], which is what the single
 /// alternation did.
 #[derive(Debug, Clone)]
 pub(crate) struct Scanner {
@@ -247,17 +247,95 @@ impl Scanner {
             haystack,
             to: to.min(haystack.len()),
             regex: None,
-            hash: None,
-            bitcoin: None,
+            words: None,
         }
     }
 
+    /// The leftmost regex token in `haystack[at..to]`.
+    ///
+    /// The regex only runs where a token can be: from the start of the first run of bytes that
+    /// holds a trigger (see [`TRIGGER`]) to the end of that line. Most of a log is prose that
+    /// holds no trigger, and the lazy DFA costs several times more per byte than the skip.
     fn regex_next(&self, haystack: &[u8], at: usize, to: usize) -> Option<Found> {
         let regex = self.regex.as_ref()?;
-        let m = regex.search(&Input::new(haystack).range(at..to))?;
-        let kind = *self.kinds.get(m.pattern().as_usize())?;
-        Some((kind, m.start(), m.end()))
+        let mut at = at;
+        while at < to {
+            let trigger = next_trigger(haystack, at, to)?;
+            let from = token_floor(haystack, at, trigger);
+            let line_end =
+                memchr::memchr(b'\n', haystack.get(trigger..to)?).map_or(to, |i| trigger + i);
+            if let Some(m) = regex.search(&Input::new(haystack).range(from..line_end)) {
+                let kind = *self.kinds.get(m.pattern().as_usize())?;
+                return Some((kind, m.start(), m.end()));
+            }
+            at = line_end + 1;
+        }
+        None
     }
+}
+
+/// Bytes of which every regex token holds at least one: a dot, bracket or at sign (domains,
+/// addresses, defanged spellings), a colon (URLs, IPv6, drive letters), a slash or backslash
+/// (paths, registry keys), `-` or `_` (CVE ids, MAC addresses) and the capital `T` and `A` that
+/// ATT&CK ids and AS numbers start with.
+///
+/// Before its first trigger, a token holds no ASCII white space, with one exception: the
+/// e-mail spelling `bob [at] example.com`, whose first trigger may be the bracket after the
+/// space. [`token_floor`] relies on both facts; a test checks the skip against a plain search.
+static TRIGGER: [bool; 256] = {
+    let mut table = [false; 256];
+    let bytes = b".[({@:/\\-_TA";
+    let mut i = 0;
+    while i < bytes.len() {
+        table[bytes[i] as usize] = true;
+        i += 1;
+    }
+    table
+};
+
+/// The first trigger byte in `haystack[at..to]`.
+///
+/// Eight bytes are tested per step with one branch: prose runs long between triggers.
+fn next_trigger(haystack: &[u8], at: usize, to: usize) -> Option<usize> {
+    let bytes = haystack.get(at..to)?;
+    let is_trigger = |b: u8| TRIGGER[usize::from(b)];
+    let mut chunks = bytes.chunks_exact(8);
+    let mut offset = at;
+    for chunk in &mut chunks {
+        if chunk.iter().fold(false, |hit, &b| hit | is_trigger(b)) {
+            return chunk
+                .iter()
+                .position(|&b| is_trigger(b))
+                .map(|i| offset + i);
+        }
+        offset += 8;
+    }
+    chunks
+        .remainder()
+        .iter()
+        .position(|&b| is_trigger(b))
+        .map(|i| offset + i)
+}
+
+/// The first place at or after `at` where a token holding the trigger at `trigger` can start.
+///
+/// No token starts in `at..trigger` unless it reaches `trigger` (it would hold a trigger before
+/// it), and up to its first trigger a token holds no white space: so it starts after the last
+/// white space before `trigger`. A bracket preceded by one space may be a spelled-out at sign,
+/// which lets the user name before that space belong to the token too.
+fn token_floor(haystack: &[u8], at: usize, trigger: usize) -> usize {
+    let run_start = |end: usize| {
+        haystack
+            .get(at..end)
+            .and_then(|before| before.iter().rposition(u8::is_ascii_whitespace))
+            .map_or(at, |i| at + i + 1)
+    };
+    let start = run_start(trigger);
+    let bracket = matches!(haystack.get(start), Some(b'[' | b'(' | b'{'));
+    if bracket && start > at && haystack.get(start - 1) == Some(&b' ') {
+        return run_start(start - 1);
+    }
+    start
 }
 
 /// One regex over `kinds`, pattern index = position in `kinds`.
@@ -288,8 +366,7 @@ pub(crate) struct Cursor<'h> {
     haystack: &'h [u8],
     to: usize,
     regex: Cached,
-    hash: Cached,
-    bitcoin: Cached,
+    words: Cached,
 }
 
 impl Cursor<'_> {
@@ -308,14 +385,9 @@ impl Cursor<'_> {
         offer(cached(&mut self.regex, at, |at| {
             scanner.regex_next(haystack, at, to)
         }));
-        if scanner.hashes {
-            offer(cached(&mut self.hash, at, |at| {
-                next_hash(haystack, at, to).map(|(s, e)| (Kind::Hash, s, e))
-            }));
-        }
-        if scanner.bitcoin {
-            offer(cached(&mut self.bitcoin, at, |at| {
-                next_bitcoin(haystack, at, to).map(|(s, e)| (Kind::Bitcoin, s, e))
+        if scanner.hashes || scanner.bitcoin {
+            offer(cached(&mut self.words, at, |at| {
+                next_word_token(haystack, at, to, scanner.hashes, scanner.bitcoin)
             }));
         }
         best
@@ -343,37 +415,77 @@ fn cached(
     found
 }
 
-/// The leftmost match of `[0-9A-Fa-f]{32,}` in `haystack[at..to]`: the first place where 32 hex
-/// digits follow, to the end of that run.
-fn next_hash(haystack: &[u8], at: usize, to: usize) -> Option<(usize, usize)> {
-    let bytes = haystack.get(..to)?;
-    let start = first_window(bytes, at, 32, |b| b.is_ascii_hexdigit())?;
-    Some((
-        start,
-        start + run_len(bytes, start, |b| b.is_ascii_hexdigit()),
-    ))
+/// Byte classes for the word scanner: bit 0 an ASCII word byte (`[A-Za-z0-9_]`), bit 1 a hex
+/// digit.
+static WORD_CLASS: [u8; 256] = {
+    let mut table = [0u8; 256];
+    let mut b = 0;
+    while b < 256 {
+        let byte = b as u8;
+        if byte.is_ascii_alphanumeric() || byte == b'_' {
+            table[b] |= WORD;
+        }
+        if byte.is_ascii_hexdigit() {
+            table[b] |= HEX;
+        }
+        b += 1;
+    }
+    table
+};
+const WORD: u8 = 1;
+const HEX: u8 = 2;
+
+fn is_word(b: u8) -> bool {
+    WORD_CLASS[usize::from(b)] & WORD != 0
 }
 
-/// The leftmost match of the bitcoin pattern in `haystack[at..to]`: a whole ASCII word (the
-/// pattern is framed by `\b`) that is `1` or `3` and 25 to 34 base58 characters, or `bc1` (any
-/// case) and 11 to 71 bech32 characters — so at least 14 word characters.
-fn next_bitcoin(haystack: &[u8], at: usize, to: usize) -> Option<(usize, usize)> {
-    let word = |b: u8| b.is_ascii_alphanumeric() || b == b'_';
+fn is_hex(b: u8) -> bool {
+    WORD_CLASS[usize::from(b)] & HEX != 0
+}
+
+/// The leftmost hash or bitcoin token in `haystack[at..to]` (at equal starts the hash, as in
+/// [`Kind::ORDER`]): what the patterns `[0-9A-Fa-f]{32,}` and [`BITCOIN`] match.
+///
+/// Both live inside runs of 14 or more word bytes — a hash is 32 hex digits, a bitcoin address
+/// a whole word of at least 14 — so one skipping scan for such runs serves both, and only
+/// those runs are read closely.
+fn next_word_token(
+    haystack: &[u8],
+    at: usize,
+    to: usize,
+    hashes: bool,
+    bitcoin: bool,
+) -> Option<Found> {
     let bytes = haystack.get(..to)?;
     let mut i = at;
-    while let Some(start) = first_window(bytes, i, 14, word) {
-        // The word may run on past `to`; then it cannot match inside the range.
-        let len = run_len(haystack, start, word);
-        let word_start = start == 0 || !haystack.get(start - 1).is_some_and(|b| word(*b));
-        if word_start
-            && start + len <= to
-            && haystack.get(start..start + len).is_some_and(bitcoin_shaped)
-        {
-            return Some((start, start + len));
+    while let Some(start) = first_window(bytes, i, 14, is_word) {
+        // The word may run on past `to`: a hash is cut there, a bitcoin word cannot match.
+        let end = start + run_len(haystack, start, is_word);
+        let hash = if hashes {
+            hash_in(bytes, start, end.min(to))
+        } else {
+            None
+        };
+        let whole_word = start == 0 || !haystack.get(start - 1).is_some_and(|&b| is_word(b));
+        let address = bitcoin
+            && whole_word
+            && end <= to
+            && haystack.get(start..end).is_some_and(bitcoin_shaped);
+        match (hash, address) {
+            (Some(h), true) if h.0 == start => return Some((Kind::Hash, h.0, h.1)),
+            (_, true) => return Some((Kind::Bitcoin, start, end)),
+            (Some(h), false) => return Some((Kind::Hash, h.0, h.1)),
+            (None, false) => i = end,
         }
-        i = start + len;
     }
     None
+}
+
+/// The first run of 32 or more hex digits in `bytes[from..to]`, to the end of that run.
+fn hash_in(bytes: &[u8], from: usize, to: usize) -> Option<(usize, usize)> {
+    let bytes = bytes.get(..to)?;
+    let start = first_window(bytes, from, 32, is_hex)?;
+    Some((start, start + run_len(bytes, start, is_hex)))
 }
 
 /// The first `i >= from` where `width` bytes that all pass `ok` start. Each window is checked
@@ -533,6 +645,9 @@ mod tests {
             "0123456789abcdef",
             "1BvBMSEYstWetqTFn5Au4m4GFg7xJaNVN2",
             "bc1qar0srrr7xfkvy5l643lydnw9re59gtzzwf5mdq",
+            "bc1qar0srrr7xf",
+            "BC1QAR0SRRR7XFK",
+            "d41d8cd98f00b204e9800998ecf8427e",
             "http://",
             "evil.com",
             "10.0.0.1",
@@ -541,7 +656,21 @@ mod tests {
             "CVE-2021-44228",
             "T1059",
             "AS13335",
+            "ASN ",
             "é",
+            " [at] ",
+            "(at)",
+            "{dot}",
+            "[dot]",
+            "(.)",
+            "h[xx]p",
+            "[://]",
+            "%TEMP%",
+            "~",
+            "\t",
+            "bob",
+            "A",
+            "T",
         ];
         let mut state: u64 = 0x9e37_79b9_7f4a_7c15;
         let mut next = move || {
@@ -561,28 +690,31 @@ mod tests {
     }
 
     #[test]
-    fn byte_scanners_find_what_their_patterns_match() {
+    fn word_scanner_finds_what_the_hash_and_bitcoin_patterns_match() {
+        let both = compile(&[Kind::Hash, Kind::Bitcoin], true).unwrap();
         let hash = compile(&[Kind::Hash], true).unwrap();
         let bitcoin = compile(&[Kind::Bitcoin], true).unwrap();
-        let search = |re: &MetaRegex, h: &[u8], at: usize, to: usize| {
+        let search = |re: &MetaRegex, kinds: &[Kind], h: &[u8], at: usize, to: usize| {
             re.search(&Input::new(h).range(at..to))
-                .map(|m| (m.start(), m.end()))
+                .map(|m| (kinds[m.pattern().as_usize()], m.start(), m.end()))
         };
         let mut seen = (0, 0);
         for text in random_texts() {
             let h = text.as_bytes();
-            for to in [h.len(), h.len() / 2, h.len() * 3 / 4] {
+            let n = h.len();
+            for to in [n, n / 3, n / 2, n * 2 / 3, n * 3 / 4, n.saturating_sub(7)] {
                 for at in 0..=to {
-                    let want = search(&hash, h, at, to);
-                    assert_eq!(next_hash(h, at, to), want, "hash in {text:?} at {at}..{to}");
-                    let want_btc = search(&bitcoin, h, at, to);
-                    assert_eq!(
-                        next_bitcoin(h, at, to),
-                        want_btc,
-                        "bitcoin in {text:?} at {at}..{to}"
-                    );
+                    let want = search(&both, &[Kind::Hash, Kind::Bitcoin], h, at, to);
+                    let got = next_word_token(h, at, to, true, true);
+                    assert_eq!(got, want, "both in {text:?} at {at}..{to}");
+                    let want = search(&hash, &[Kind::Hash], h, at, to);
+                    let got = next_word_token(h, at, to, true, false);
+                    assert_eq!(got, want, "hash in {text:?} at {at}..{to}");
                     seen.0 += usize::from(want.is_some());
-                    seen.1 += usize::from(want_btc.is_some());
+                    let want = search(&bitcoin, &[Kind::Bitcoin], h, at, to);
+                    let got = next_word_token(h, at, to, false, true);
+                    assert_eq!(got, want, "bitcoin in {text:?} at {at}..{to}");
+                    seen.1 += usize::from(want.is_some());
                 }
             }
         }
