@@ -19,10 +19,15 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use polars::prelude::{Column, DataFrame, DataType};
+use polars::prelude::{
+    ChunkFull, Column, DataFrame, DataType, IdxCa, IdxSize, IntoColumn, NamedFrom, Series,
+    StringChunked,
+    StringChunkedBuilder,
+};
 
 use huntbook_data::IocType;
 
+use super::classify::IpClass;
 use super::{Ioc, IocError, IocExtractor};
 
 impl IocExtractor {
@@ -39,7 +44,7 @@ impl IocExtractor {
                 rows: frame.height(),
             });
         }
-        let mut rows = FrameRows::default();
+        let mut rows = FrameRows::new();
         for (name, column) in texts {
             let strings = column.str()?;
             for (row, cell) in strings.iter().enumerate() {
@@ -64,7 +69,7 @@ impl IocExtractor {
     /// it treats the edge of the text.
     pub fn extract_lines(&self, text: &str) -> Result<DataFrame, IocError> {
         let mut lines = LineIndex::new(text);
-        let mut rows = FrameRows::default();
+        let mut rows = FrameRows::new();
         for ioc in self.extract(text) {
             let (row, line_start) = lines.locate(ioc.start);
             if u32::try_from(row).is_err() {
@@ -138,46 +143,86 @@ fn text_columns<'a, 'n>(
         .collect()
 }
 
-/// Column buffers for the extraction frame.
-#[derive(Default)]
+/// Column buffers for the extraction frame. Values go straight into a string builder (each
+/// finding's `String` is freed at once); type and address class are kept as small codes and
+/// turned into text columns by one gather each.
 struct FrameRows<'n> {
     source_row: Vec<u32>,
     source_column: Vec<&'n str>,
-    ioc_type: Vec<&'static str>,
-    value: Vec<String>,
+    ioc_type: Vec<IdxSize>,
+    value: StringChunkedBuilder,
     start: Vec<u32>,
     end: Vec<u32>,
     defanged: Vec<bool>,
-    ip_class: Vec<Option<&'static str>>,
+    ip_class: Vec<Option<IdxSize>>,
 }
 
 impl<'n> FrameRows<'n> {
+    fn new() -> Self {
+        FrameRows {
+            source_row: Vec::new(),
+            source_column: Vec::new(),
+            ioc_type: Vec::new(),
+            value: StringChunkedBuilder::new("value".into(), 0),
+            start: Vec::new(),
+            end: Vec::new(),
+            defanged: Vec::new(),
+            ip_class: Vec::new(),
+        }
+    }
+
     fn push(&mut self, row: usize, column: &'n str, ioc: Ioc) {
         // Cells over 4 GiB cannot occur in polars string columns; saturate rather than wrap.
         let offset = |v: usize| u32::try_from(v).unwrap_or(u32::MAX);
         self.source_row.push(offset(row));
         self.source_column.push(column);
-        self.ioc_type.push(ioc.ioc_type.as_str());
-        self.value.push(ioc.value);
+        self.ioc_type.push(code(ioc.ioc_type as usize));
+        self.value.append_value(&ioc.value);
         self.start.push(offset(ioc.start));
         self.end.push(offset(ioc.end));
         self.defanged.push(ioc.defanged);
-        self.ip_class.push(ioc.ip_class.map(|c| c.as_str()));
+        self.ip_class.push(ioc.ip_class.map(|c| code(c as usize)));
     }
 
     fn into_frame(self) -> Result<DataFrame, IocError> {
         let height = self.source_row.len();
+        let types = Series::new(
+            "ioc_type".into(),
+            IocType::ALL.iter().map(|t| t.as_str()).collect::<Vec<_>>(),
+        );
+        let classes = Series::new(
+            "ip_class".into(),
+            IpClass::ALL.iter().map(|c| c.as_str()).collect::<Vec<_>>(),
+        );
+        let gather = |names: &Series, codes: IdxCa| names.take(&codes);
         let columns = vec![
             Column::new("source_row".into(), self.source_row),
-            Column::new("source_column".into(), self.source_column),
-            Column::new("ioc_type".into(), self.ioc_type),
-            Column::new("value".into(), self.value),
+            source_column(self.source_column),
+            gather(&types, IdxCa::from_vec("".into(), self.ioc_type))?.into(),
+            self.value.finish().into_column(),
             Column::new("start".into(), self.start),
             Column::new("end".into(), self.end),
             Column::new("defanged".into(), self.defanged),
-            Column::new("ip_class".into(), self.ip_class),
+            gather(&classes, IdxCa::new("".into(), self.ip_class))?.into(),
         ];
         Ok(DataFrame::new(height, columns)?)
+    }
+}
+
+/// A table index as a gather index (the tables hold a few dozen names).
+fn code(index: usize) -> IdxSize {
+    IdxSize::try_from(index).unwrap_or(IdxSize::MAX)
+}
+
+/// The `source_column` column: built as one repeated value when every row has the same one
+/// (always for plain text), which costs nothing per row.
+fn source_column(names: Vec<&str>) -> Column {
+    let name = "source_column".into();
+    match names.first() {
+        Some(first) if names.iter().all(|n| n == first) => {
+            StringChunked::full(name, first, names.len()).into_column()
+        }
+        _ => Column::new(name, names),
     }
 }
 

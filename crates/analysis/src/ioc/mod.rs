@@ -169,6 +169,10 @@ mod tests {
         for (i, t) in IocType::ALL.iter().enumerate() {
             assert_eq!(*t as usize, i);
         }
+        // The frame's ip_class column is gathered by the same kind of index.
+        for (i, c) in IpClass::ALL.iter().enumerate() {
+            assert_eq!(*c as usize, i);
+        }
         let ex = IocExtractor::new(IocOptions::default().with_types([IocType::Cve])).unwrap();
         assert!(ex.enabled(IocType::Cve) && !ex.enabled(IocType::Dns));
     }

@@ -207,6 +207,8 @@ pub(crate) struct Scanner {
     regex: Option<MetaRegex>,
     /// The kind of each regex pattern, by pattern index.
     kinds: Vec<Kind>,
+    /// Bytes of which every regex token holds one ([`Kind::triggers`]).
+    triggers: Box<[bool; 256]>,
     hashes: bool,
     bitcoin: bool,
 }
@@ -234,6 +236,7 @@ impl Scanner {
         };
         Ok(Some(Scanner {
             regex,
+            triggers: Box::new(trigger_table(&in_regex)),
             kinds: in_regex,
             hashes: kinds.contains(&Kind::Hash),
             bitcoin: kinds.contains(&Kind::Bitcoin),
@@ -254,13 +257,13 @@ impl Scanner {
     /// The leftmost regex token in `haystack[at..to]`.
     ///
     /// The regex only runs where a token can be: from the start of the first run of bytes that
-    /// holds a trigger (see [`TRIGGER`]) to the end of that line. Most of a log is prose that
+    /// holds a trigger (see [`Kind::triggers`]) to the end of that line. Most of a log is prose that
     /// holds no trigger, and the lazy DFA costs several times more per byte than the skip.
     fn regex_next(&self, haystack: &[u8], at: usize, to: usize) -> Option<Found> {
         let regex = self.regex.as_ref()?;
         let mut at = at;
         while at < to {
-            let trigger = next_trigger(haystack, at, to)?;
+            let trigger = next_trigger(&self.triggers, haystack, at, to)?;
             let from = token_floor(haystack, at, trigger);
             let line_end =
                 memchr::memchr(b'\n', haystack.get(trigger..to)?).map_or(to, |i| trigger + i);
@@ -274,39 +277,54 @@ impl Scanner {
     }
 }
 
-/// Bytes of which every regex token holds at least one: a dot, bracket or at sign (domains,
-/// addresses, defanged spellings), a colon (URLs, IPv6, drive letters), a slash or backslash
-/// (paths, registry keys), `-` or `_` (CVE ids, MAC addresses) and the capital `T` and `A` that
-/// ATT&CK ids and AS numbers start with.
-///
-/// Before its first trigger, a token holds no ASCII white space, with one exception: the
-/// e-mail spelling `bob [at] example.com`, whose first trigger may be the bracket after the
-/// space. [`token_floor`] relies on both facts; a test checks the skip against a plain search.
-static TRIGGER: [bool; 256] = {
+impl Kind {
+    /// Bytes of which every token of this shape holds at least one: a dot or bracket (domains,
+    /// addresses, defanged spellings), an at sign or bracket (e-mail), a colon (every `://`
+    /// and IPv6), a backslash (registry keys, Windows paths), a slash (Linux paths), `-` or
+    /// `_` (CVE ids, MAC addresses), and the capital `T` and `A` that ATT&CK ids and AS
+    /// numbers start with. Hashes and bitcoin addresses have no trigger (the word scanner
+    /// finds them).
+    ///
+    /// Before its first trigger, a token holds no ASCII white space, with one exception: the
+    /// e-mail spelling `bob [at] example.com`, whose first trigger may be the bracket after the
+    /// space. [`token_floor`] relies on both facts; a test checks the skip against a plain
+    /// search.
+    fn triggers(self) -> &'static [u8] {
+        match self {
+            Kind::Url | Kind::Colon => b":",
+            Kind::Email => b"@[({",
+            Kind::Registry | Kind::WindowsPath => b"\\",
+            Kind::Mac => b"-.",
+            Kind::Dns | Kind::Ipv4 => b".[({",
+            Kind::Cve => b"-_",
+            Kind::Attack => b"T",
+            Kind::Asn => b"A",
+            Kind::LinuxPath => b"/",
+            Kind::Hash | Kind::Bitcoin => b"",
+        }
+    }
+}
+
+/// Which bytes are triggers for a set of shapes: every shape's [`Kind::triggers`].
+fn trigger_table(kinds: &[Kind]) -> [bool; 256] {
     let mut table = [false; 256];
-    let bytes = b".[({@:/\\-_TA";
-    let mut i = 0;
-    while i < bytes.len() {
-        table[bytes[i] as usize] = true;
-        i += 1;
+    for byte in kinds.iter().flat_map(|k| k.triggers()) {
+        table[usize::from(*byte)] = true;
     }
     table
-};
+}
 
-/// The first trigger byte in `haystack[at..to]`.
+/// The first byte in `haystack[at..to]` that `table` marks.
 ///
 /// Eight bytes are tested per step with one branch: prose runs long between triggers.
-fn next_trigger(haystack: &[u8], at: usize, to: usize) -> Option<usize> {
+fn next_trigger(table: &[bool; 256], haystack: &[u8], at: usize, to: usize) -> Option<usize> {
     let bytes = haystack.get(at..to)?;
-    let is_trigger = |b: u8| TRIGGER[usize::from(b)];
+    let is_trigger = |b: u8| table[usize::from(b)];
     let mut chunks = bytes.chunks_exact(8);
     let mut offset = at;
     for chunk in &mut chunks {
         if chunk.iter().fold(false, |hit, &b| hit | is_trigger(b)) {
-            return chunk
-                .iter()
-                .position(|&b| is_trigger(b))
-                .map(|i| offset + i);
+            return chunk.iter().position(|&b| is_trigger(b)).map(|i| offset + i);
         }
         offset += 8;
     }
@@ -654,6 +672,16 @@ mod tests {
             "C:\\Temp\\",
             "HKLM\\Run",
             "CVE-2021-44228",
+            "cve_2021_4422",
+            "0a1b.2c3d.4e5f",
+            "00-1a-2b-3c-4d-5e",
+            "{.}",
+            "(@)",
+            "evil(.)com",
+            "bad{dot}org",
+            "x(dot)net",
+            "bob{at}evil",
+            "joe(at)mail",
             "T1059",
             "AS13335",
             "ASN ",
@@ -727,24 +755,42 @@ mod tests {
     #[test]
     fn cursor_finds_what_one_alternation_of_every_shape_finds() {
         for defanged in [true, false] {
-            let reference = compile(&Kind::ORDER, defanged).unwrap();
-            let scanner = Scanner::build(&Kind::ORDER, defanged).unwrap().unwrap();
-            for text in random_texts() {
-                let h = text.as_bytes();
-                let want = |at: usize| {
-                    reference
-                        .search(&Input::new(h).range(at..h.len()))
-                        .map(|m| (Kind::ORDER[m.pattern().as_usize()], m.start(), m.end()))
-                };
-                // Every position from a fresh cursor, then one cursor stepping forward.
-                for at in 0..=h.len() {
-                    let got = scanner.cursor(h, h.len()).next(at);
-                    assert_eq!(got, want(at), "{text:?} from {at}");
-                }
-                let mut cursor = scanner.cursor(h, h.len());
-                for at in 0..=h.len() {
-                    assert_eq!(cursor.next(at), want(at), "{text:?} stepping, at {at}");
-                }
+            check_cursor(&Kind::ORDER, defanged);
+        }
+    }
+
+    /// Each shape alone and the container-inside set: the trigger bytes of a set of shapes
+    /// must hold for every member, not only for their union.
+    #[test]
+    fn cursor_finds_what_each_shape_alone_finds() {
+        for kind in Kind::ORDER {
+            check_cursor(&[kind], true);
+        }
+        let inside: Vec<Kind> = Kind::ORDER
+            .into_iter()
+            .filter(|k| k.allowed_inside())
+            .collect();
+        check_cursor(&inside, true);
+    }
+
+    fn check_cursor(kinds: &[Kind], defanged: bool) {
+        let reference = compile(kinds, defanged).unwrap();
+        let scanner = Scanner::build(kinds, defanged).unwrap().unwrap();
+        for text in random_texts() {
+            let h = text.as_bytes();
+            let want = |at: usize| {
+                reference
+                    .search(&Input::new(h).range(at..h.len()))
+                    .map(|m| (kinds[m.pattern().as_usize()], m.start(), m.end()))
+            };
+            // Every position from a fresh cursor, then one cursor stepping forward.
+            for at in 0..=h.len() {
+                let got = scanner.cursor(h, h.len()).next(at);
+                assert_eq!(got, want(at), "{kinds:?} in {text:?} from {at}");
+            }
+            let mut cursor = scanner.cursor(h, h.len());
+            for at in 0..=h.len() {
+                assert_eq!(cursor.next(at), want(at), "{kinds:?} in {text:?} stepping, at {at}");
             }
         }
     }

@@ -217,15 +217,22 @@ pub(crate) fn refang_value(value: &str, url: bool) -> (String, bool) {
     let mut last = 0;
     let mut changed = false;
     let mut i = 0;
-    while i < bytes.len() {
-        let Some((len, replacement)) = spelling_at(bytes, i) else {
-            i += 1;
+    // Every spelling starts at a bracket, or at the space before one: jump between brackets.
+    while let Some(offset) = memchr::memchr3(b'[', b'(', b'{', bytes.get(i..).unwrap_or_default()) {
+        let bracket = i + offset;
+        let spaced = bracket > i && bytes.get(bracket - 1) == Some(&b' ');
+        let found = spaced
+            .then(|| spelling_at(bytes, bracket - 1).map(|(len, r)| (bracket - 1, len, r)))
+            .flatten()
+            .or_else(|| spelling_at(bytes, bracket).map(|(len, r)| (bracket, len, r)));
+        let Some((at, len, replacement)) = found else {
+            i = bracket + 1;
             continue;
         };
-        // Spellings are ASCII, so `i` and `i + len` are character boundaries.
-        out.push_str(value.get(last..i).unwrap_or_default());
+        // Spellings are ASCII, so `at` and `at + len` are character boundaries.
+        out.push_str(value.get(last..at).unwrap_or_default());
         out.push_str(replacement);
-        i += len;
+        i = at + len;
         last = i;
         changed = true;
     }
@@ -292,16 +299,24 @@ fn refang_scheme(url: &mut String) -> bool {
     if !scheme.bytes().any(|b| matches!(b, b'x' | b'X' | b'[')) {
         return false;
     }
-    let scheme = scheme.to_ascii_lowercase();
-    let fixed = scheme
-        .replace("[xx]", "tt")
-        .replace("hxx", "htt")
-        .replace("fx", "ft");
-    if fixed == scheme {
+    let Some(fixed) = fixed_scheme(scheme) else {
         return false;
-    }
+    };
     url.replace_range(..colon, &fixed);
     true
+}
+
+/// The lower-cased scheme with `[xx]` → `tt`, then `hxx` → `htt`, then `fx` → `ft`, each
+/// replaced left to right; `None` when nothing was replaced.
+fn fixed_scheme(scheme: &str) -> Option<String> {
+    let lower = scheme.to_ascii_lowercase();
+    let mut fixed = lower.clone();
+    for (from, to) in [("[xx]", "tt"), ("hxx", "htt"), ("fx", "ft")] {
+        if fixed.contains(from) {
+            fixed = fixed.replace(from, to);
+        }
+    }
+    (fixed != lower).then_some(fixed)
 }
 
 #[cfg(test)]

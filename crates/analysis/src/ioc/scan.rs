@@ -102,14 +102,15 @@ impl<'a> Scan<'a> {
         let (value, defanged) = refang_value(raw, true);
         let body = t.start + body_offset(raw);
         let first = self.out.len();
-        self.push(IocType::Url, t.start, end, value.clone(), defanged, None);
+        let encoded = (self.ex.options.decode_urls && has_encoded_url(raw)).then(|| value.clone());
+        self.push(IocType::Url, t.start, end, value, defanged, None);
         let ex = self.ex;
         if depth < MAX_DEPTH
             && let Some(inner) = &ex.inner
         {
             self.region(inner, body, end, depth + 1);
         }
-        if self.ex.options.decode_urls && has_encoded_url(raw) {
+        if let Some(value) = encoded {
             self.decoded_url(&value, (t.start, end), defanged, first);
         }
         end
@@ -151,7 +152,8 @@ impl<'a> Scan<'a> {
         let (value, defanged) = refang_value(&self.text[t.start..t.end], false);
         self.push(IocType::Email, t.start, t.end, value, defanged, None);
         if depth <= MAX_DEPTH {
-            let domain = domain.to_ascii_lowercase();
+            let mut domain = domain;
+            domain.make_ascii_lowercase();
             self.push(
                 IocType::Dns,
                 dom_start,
@@ -283,16 +285,10 @@ impl<'a> Scan<'a> {
     }
 
     fn dns(&mut self, start: usize, end: usize) -> usize {
-        let (value, defanged) = refang_value(&self.text[start..end], false);
+        let (mut value, defanged) = refang_value(&self.text[start..end], false);
         if self.tld_ok(&value) {
-            self.push(
-                IocType::Dns,
-                start,
-                end,
-                value.to_ascii_lowercase(),
-                defanged,
-                None,
-            );
+            value.make_ascii_lowercase();
+            self.push(IocType::Dns, start, end, value, defanged, None);
         }
         end
     }

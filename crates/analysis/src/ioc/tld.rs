@@ -49,11 +49,10 @@ impl TldSet {
 
     /// True when `domain`'s last label is a known TLD (case does not matter).
     pub(crate) fn is_valid_domain(&self, domain: &str) -> bool {
-        let last = domain
-            .trim_end_matches('.')
-            .rsplit('.')
-            .next()
-            .unwrap_or("");
+        let domain = domain.trim_end_matches('.');
+        let last = memchr::memrchr(b'.', domain.as_bytes())
+            .and_then(|dot| domain.get(dot + 1..))
+            .unwrap_or(domain);
         if last.is_empty() {
             return false;
         }
