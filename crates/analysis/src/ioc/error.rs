@@ -12,6 +12,14 @@ pub enum IocError {
         source: Box<regex_automata::meta::BuildError>,
     },
 
+    /// A built-in pattern did not compile into the anchored DFA (a bug in huntbook; please
+    /// report it).
+    #[error("IoC pattern failed to compile into a DFA: {source}")]
+    Dfa {
+        /// The DFA build error.
+        source: Box<regex_automata::hybrid::BuildError>,
+    },
+
     /// The bundled TLD list did not parse (a bug in huntbook; please report it).
     #[error("bundled TLD list (data/ioc/tlds.json) did not parse: {0}")]
     TldList(serde_json::Error),

@@ -8,8 +8,14 @@
 //! `classify` decides what each token really is. Everything is ASCII-explicit and uses no
 //! counted repetitions that would blow up the lazy DFA.
 
+use std::panic::{RefUnwindSafe, UnwindSafe};
+use std::sync::Arc;
+
+use regex_automata::hybrid::dfa::{Cache as DfaCache, DFA};
 use regex_automata::meta::Regex as MetaRegex;
-use regex_automata::{Input, util::syntax};
+use regex_automata::nfa::thompson;
+use regex_automata::util::pool::{Pool, PoolGuard};
+use regex_automata::{Anchored, Input, MatchKind, util::syntax};
 
 use huntbook_data::IocType;
 
@@ -205,6 +211,12 @@ pub(crate) type Found = (Kind, usize, usize);
 pub(crate) struct Scanner {
     /// The regex over the other shapes; `None` when only hashes or bitcoin are wanted.
     regex: Option<MetaRegex>,
+    /// The same patterns as one forward lazy DFA, searched anchored at each place a token may
+    /// start ([`Scanner::regex_next`]); `None` exactly when `regex` is.
+    anchored: Option<AnchoredDfa>,
+    /// The most places tried one by one before the trigger; past that the unanchored regex
+    /// runs instead, so long runs before a trigger stay linear.
+    max_tries: usize,
     /// The kind of each regex pattern, by pattern index.
     kinds: Vec<Kind>,
     /// Bytes of which every regex token holds one ([`Kind::triggers`]).
@@ -229,13 +241,18 @@ impl Scanner {
             return Ok(None);
         }
         let in_regex: Vec<Kind> = kinds.iter().copied().filter(|k| !scanned(*k)).collect();
-        let regex = if in_regex.is_empty() {
-            None
+        let (regex, anchored) = if in_regex.is_empty() {
+            (None, None)
         } else {
-            Some(compile(&in_regex, defanged)?)
+            (
+                Some(compile(&in_regex, defanged)?),
+                Some(AnchoredDfa::build(&in_regex, defanged)?),
+            )
         };
         Ok(Some(Scanner {
             regex,
+            anchored,
+            max_tries: MAX_TRIES,
             triggers: Box::new(trigger_table(&in_regex)),
             kinds: in_regex,
             hashes: kinds.contains(&Kind::Hash),
@@ -249,6 +266,7 @@ impl Scanner {
             scanner: self,
             haystack,
             to: to.min(haystack.len()),
+            cache: self.anchored.as_ref().map(|a| a.caches.get()),
             regex: None,
             words: None,
         }
@@ -256,17 +274,55 @@ impl Scanner {
 
     /// The leftmost regex token in `haystack[at..to]`.
     ///
-    /// The regex only runs where a token can be: from the start of the first run of bytes that
-    /// holds a trigger (see [`Kind::triggers`]) to the end of that line. Most of a log is prose that
-    /// holds no trigger, and the lazy DFA costs several times more per byte than the skip.
-    fn regex_next(&self, haystack: &[u8], at: usize, to: usize) -> Option<Found> {
+    /// The regex only runs where a token can start. Every token holds a trigger byte
+    /// ([`Kind::triggers`]), and the first trigger at or after its start is its own; before
+    /// that trigger it holds no white space ([`token_floor`]). So for each trigger in turn, the
+    /// places from its floor up to it (and after the previous trigger) are tried with an anchored
+    /// search, and the first that matches is the leftmost token. Prose between triggers is
+    /// skipped at a few instructions a byte, and no reverse search is needed to find where a
+    /// token starts. When a trigger has more than `max_tries` places before it, or the lazy DFA
+    /// gives up, the unanchored regex searches from the floor to the end of the line instead
+    /// (no token spans a line break).
+    fn regex_next(&self, cache: Option<&mut DfaCache>, haystack: &[u8], at: usize, to: usize) -> Option<Found> {
         let regex = self.regex.as_ref()?;
+        let (Some(anchored), Some(cache)) = (self.anchored.as_ref(), cache) else {
+            return self.unanchored(regex, haystack, at, to);
+        };
+        let mut at = at;
+        let mut line_end = at;
+        while at < to {
+            let trigger = next_trigger(&self.triggers, haystack, at, to)?;
+            let from = token_floor(haystack, at, trigger);
+            if line_end <= trigger {
+                line_end = memchr::memchr(b'\n', haystack.get(trigger..to)?)
+                    .map_or(to, |i| trigger + i);
+            }
+            if trigger - from >= self.max_tries {
+                return self.unanchored(regex, haystack, from, to);
+            }
+            for start in from..=trigger {
+                match anchored.search(cache, haystack, start, line_end) {
+                    Ok(Some((pattern, end))) => {
+                        return Some((*self.kinds.get(pattern)?, start, end));
+                    }
+                    Ok(None) => {}
+                    Err(()) => return self.unanchored(regex, haystack, start, to),
+                }
+            }
+            at = trigger + 1;
+        }
+        None
+    }
+
+    /// The unanchored search from `at`, line by line from each trigger's floor (the plain
+    /// regex: linear however long the runs before triggers are).
+    fn unanchored(&self, regex: &MetaRegex, haystack: &[u8], at: usize, to: usize) -> Option<Found> {
         let mut at = at;
         while at < to {
             let trigger = next_trigger(&self.triggers, haystack, at, to)?;
             let from = token_floor(haystack, at, trigger);
-            let line_end =
-                memchr::memchr(b'\n', haystack.get(trigger..to)?).map_or(to, |i| trigger + i);
+            let line_end = memchr::memchr(b'\n', haystack.get(trigger..to)?)
+                .map_or(to, |i| trigger + i);
             if let Some(m) = regex.search(&Input::new(haystack).range(from..line_end)) {
                 let kind = *self.kinds.get(m.pattern().as_usize())?;
                 return Some((kind, m.start(), m.end()));
@@ -274,6 +330,86 @@ impl Scanner {
             at = line_end + 1;
         }
         None
+    }
+}
+
+/// Places tried one by one before a trigger (a token's bytes before its first trigger: a
+/// label, a user name, a scheme — rarely longer).
+const MAX_TRIES: usize = 48;
+
+/// How a lazy DFA cache is made for the pool.
+type MakeCache = Box<dyn Fn() -> DfaCache + Send + Sync + UnwindSafe + RefUnwindSafe>;
+
+/// The anchored forward DFA and a pool of its caches (one per thread in use; a cursor holds
+/// one for its lifetime).
+pub(crate) struct AnchoredDfa {
+    dfa: Arc<DFA>,
+    caches: Pool<DfaCache, MakeCache>,
+}
+
+impl AnchoredDfa {
+    fn build(kinds: &[Kind], defanged: bool) -> Result<Self, IocError> {
+        let patterns: Vec<String> = kinds.iter().map(|k| k.pattern(defanged)).collect();
+        let dfa = DFA::builder()
+            .syntax(syntax::Config::new().utf8(false))
+            .thompson(
+                thompson::Config::new()
+                    .utf8(false)
+                    .nfa_size_limit(Some(64 << 20))
+                    .which_captures(thompson::WhichCaptures::None),
+            )
+            .configure(
+                DFA::config()
+                    .match_kind(MatchKind::LeftmostFirst)
+                    .cache_capacity(16 << 20),
+            )
+            .build_many(&patterns)
+            .map_err(|source| IocError::Dfa {
+                source: Box::new(source),
+            })?;
+        Ok(Self::with_dfa(Arc::new(dfa)))
+    }
+
+    fn with_dfa(dfa: Arc<DFA>) -> Self {
+        let for_pool = Arc::clone(&dfa);
+        let make: MakeCache = Box::new(move || DfaCache::new(&for_pool));
+        AnchoredDfa {
+            dfa,
+            caches: Pool::new(make),
+        }
+    }
+
+    /// The leftmost-first match that starts exactly at `start` and ends by `to`: its pattern
+    /// index and end. `Err` when the lazy DFA gave up.
+    fn search(
+        &self,
+        cache: &mut DfaCache,
+        haystack: &[u8],
+        start: usize,
+        to: usize,
+    ) -> Result<Option<(usize, usize)>, ()> {
+        let input = Input::new(haystack)
+            .range(start..to)
+            .anchored(Anchored::Yes);
+        match self.dfa.try_search_fwd(cache, &input) {
+            Ok(found) => Ok(found.map(|m| (m.pattern().as_usize(), m.offset()))),
+            Err(error) => {
+                tracing::debug!(%error, "lazy DFA gave up; searching unanchored");
+                Err(())
+            }
+        }
+    }
+}
+
+impl Clone for AnchoredDfa {
+    fn clone(&self) -> Self {
+        Self::with_dfa(Arc::clone(&self.dfa))
+    }
+}
+
+impl std::fmt::Debug for AnchoredDfa {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Anchored").finish_non_exhaustive()
     }
 }
 
@@ -383,6 +519,8 @@ pub(crate) struct Cursor<'h> {
     scanner: &'h Scanner,
     haystack: &'h [u8],
     to: usize,
+    /// The anchored DFA's cache, held while the cursor lives.
+    cache: Option<PoolGuard<'h, DfaCache, MakeCache>>,
     regex: Cached,
     words: Cached,
 }
@@ -400,8 +538,9 @@ impl Cursor<'_> {
                 best = Some(f);
             }
         };
+        let cache = self.cache.as_mut().map(|guard| &mut **guard);
         offer(cached(&mut self.regex, at, |at| {
-            scanner.regex_next(haystack, at, to)
+            scanner.regex_next(cache, haystack, at, to)
         }));
         if scanner.hashes || scanner.bitcoin {
             offer(cached(&mut self.words, at, |at| {
@@ -759,6 +898,15 @@ mod tests {
         }
     }
 
+    /// Both ways of running the regex — anchored tries only, unanchored only, and a switch
+    /// after two tries — find the same tokens.
+    #[test]
+    fn anchored_and_unanchored_searches_agree() {
+        for max_tries in [0, 2, usize::MAX] {
+            check_cursor_with(&Kind::ORDER, true, max_tries);
+        }
+    }
+
     /// Each shape alone and the container-inside set: the trigger bytes of a set of shapes
     /// must hold for every member, not only for their union.
     #[test]
@@ -774,8 +922,13 @@ mod tests {
     }
 
     fn check_cursor(kinds: &[Kind], defanged: bool) {
+        check_cursor_with(kinds, defanged, MAX_TRIES);
+    }
+
+    fn check_cursor_with(kinds: &[Kind], defanged: bool, max_tries: usize) {
         let reference = compile(kinds, defanged).unwrap();
-        let scanner = Scanner::build(kinds, defanged).unwrap().unwrap();
+        let mut scanner = Scanner::build(kinds, defanged).unwrap().unwrap();
+        scanner.max_tries = max_tries;
         for text in random_texts() {
             let h = text.as_bytes();
             let want = |at: usize| {
