@@ -51,9 +51,7 @@ impl IocExtractor {
                 let Some(text) = cell else {
                     continue;
                 };
-                for ioc in self.extract(text) {
-                    rows.push(row, name, ioc);
-                }
+                super::scan::Scan::new(self, text).for_each(&mut |ioc| rows.push(row, name, ioc));
             }
         }
         rows.into_frame()
@@ -70,10 +68,12 @@ impl IocExtractor {
     pub fn extract_lines(&self, text: &str) -> Result<DataFrame, IocError> {
         let mut lines = LineIndex::new(text);
         let mut rows = FrameRows::new();
-        for ioc in self.extract(text) {
+        let mut too_many = None;
+        let mut sink = |ioc: Ioc| {
             let (row, line_start) = lines.locate(ioc.start);
             if u32::try_from(row).is_err() {
-                return Err(IocError::TooManyRows { rows: row });
+                too_many = Some(row);
+                return;
             }
             let ioc = Ioc {
                 start: ioc.start - line_start,
@@ -81,6 +81,10 @@ impl IocExtractor {
                 ..ioc
             };
             rows.push(row, "line", ioc);
+        };
+        super::scan::Scan::new(self, text).for_each(&mut sink);
+        if let Some(rows) = too_many {
+            return Err(IocError::TooManyRows { rows });
         }
         rows.into_frame()
     }

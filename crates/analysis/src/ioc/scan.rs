@@ -23,6 +23,8 @@ pub(crate) struct Scan<'a> {
     ex: &'a IocExtractor,
     text: &'a str,
     pub(crate) out: Vec<Ioc>,
+    /// Where findings go as each top-level token is done, instead of waiting in `out`.
+    sink: Option<&'a mut dyn FnMut(Ioc)>,
 }
 
 /// A token the regex found.
@@ -38,6 +40,7 @@ impl<'a> Scan<'a> {
             ex,
             text,
             out: Vec::new(),
+            sink: None,
         }
     }
 
@@ -47,9 +50,33 @@ impl<'a> Scan<'a> {
         if let Some(full) = &ex.full {
             self.region(full, 0, self.text.len(), 0);
         }
+        sort_by_position(&mut self.out);
         self.out
-            .sort_by(|a, b| a.start.cmp(&b.start).then(b.end.cmp(&a.end)));
-        self.out
+    }
+
+    /// Scans the whole text and hands each finding to `sink`, in the order [`Scan::run`]
+    /// returns them, without holding them all.
+    ///
+    /// Findings are sorted one top-level token at a time. That is the same order as one sort
+    /// of everything: a token's findings lie inside its span, and the scan resumes after that
+    /// span, so findings of later tokens start later.
+    pub(crate) fn for_each(mut self, sink: &'a mut dyn FnMut(Ioc)) {
+        self.sink = Some(sink);
+        let ex = self.ex;
+        if let Some(full) = &ex.full {
+            self.region(full, 0, self.text.len(), 0);
+        }
+        self.flush();
+    }
+
+    /// Passes the findings so far to the sink, if there is one.
+    fn flush(&mut self) {
+        if let Some(sink) = self.sink.as_mut() {
+            sort_by_position(&mut self.out);
+            for ioc in self.out.drain(..) {
+                sink(ioc);
+            }
+        }
     }
 
     /// Scans `text[from..to]` with `scanner`.
@@ -71,6 +98,9 @@ impl<'a> Scan<'a> {
                 continue;
             }
             let resume = self.token(&Token { kind, start, end }, depth);
+            if depth == 0 && !self.out.is_empty() {
+                self.flush();
+            }
             at = resume.max(start + 1);
         }
     }
@@ -372,6 +402,12 @@ impl<'a> Scan<'a> {
             ip_class,
         });
     }
+}
+
+/// Position order: by start, and a container before what it holds (stable, so equal spans
+/// keep the order they were found in).
+fn sort_by_position(iocs: &mut [Ioc]) {
+    iocs.sort_by(|a, b| a.start.cmp(&b.start).then(b.end.cmp(&a.end)));
 }
 
 /// Where a URL's authority starts: after the scheme and its (maybe defanged) `://`.
