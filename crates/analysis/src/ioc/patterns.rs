@@ -175,6 +175,20 @@ const LABEL: &str = r"[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?";
 const TLD: &str = r"(?:[A-Za-z]{2,63}|(?i-u:xn--)[A-Za-z0-9-]+)";
 /// Registry hive names, long and short.
 const HIVE: &str = r"(?i-u:HKEY_LOCAL_MACHINE|HKEY_CURRENT_USER|HKEY_CLASSES_ROOT|HKEY_USERS|HKEY_CURRENT_CONFIG|HKEY_PERFORMANCE_DATA|HKLM|HKCU|HKCR|HKU|HKCC)";
+/// The hive names of [`HIVE`], for finding where a key can start before its first backslash.
+const HIVES: [&str; 11] = [
+    "HKEY_LOCAL_MACHINE",
+    "HKEY_CURRENT_USER",
+    "HKEY_CLASSES_ROOT",
+    "HKEY_USERS",
+    "HKEY_CURRENT_CONFIG",
+    "HKEY_PERFORMANCE_DATA",
+    "HKLM",
+    "HKCU",
+    "HKCR",
+    "HKU",
+    "HKCC",
+];
 /// One registry key name (spaces are allowed inside non-final keys).
 const REG_SEG: &str = r#"[^\\\s"'<>|*?:]+"#;
 /// Windows path roots: drive, UNC host, `.`/`..`, or an environment variable.
@@ -300,7 +314,8 @@ impl Scanner {
             if trigger - from >= self.max_tries {
                 return self.unanchored(regex, haystack, from, to);
             }
-            for start in from..=trigger {
+            let mut starts = Starts::new(haystack, from, trigger);
+            while let Some(start) = starts.next() {
                 match anchored.search(cache, haystack, start, line_end) {
                     Ok(Some((pattern, end))) => {
                         return Some((*self.kinds.get(pattern)?, start, end));
@@ -330,6 +345,92 @@ impl Scanner {
             at = line_end + 1;
         }
         None
+    }
+}
+
+/// The places a token whose first trigger is at `trigger` may start, in increasing order: every
+/// place from `from` to the trigger, except before a backslash.
+///
+/// Only registry keys and Windows paths hold a backslash, and before their first one they hold
+/// a hive name and maybe a colon (`HKLM\`, `HKLM:\`) or a root: a drive (`C:\`), `.\`,
+/// `..\`, `%APPDATA%\`, or the two backslashes of a share (`\\server`). So a backslash is
+/// tried from those places only — a Windows path in text no longer costs a try at every letter
+/// of every folder name.
+enum Starts {
+    All(std::ops::RangeInclusive<usize>),
+    Few { places: [usize; 4], len: usize, next: usize },
+}
+
+impl Starts {
+    fn new(haystack: &[u8], from: usize, trigger: usize) -> Self {
+        if haystack.get(trigger) != Some(&b'\\') {
+            return Starts::All(from..=trigger);
+        }
+        let before = haystack.get(from..trigger).unwrap_or_default();
+        let mut places = [0; 4];
+        let mut len = 0;
+        let mut add = |place: Option<usize>| {
+            if let Some(place) = place
+                && len < places.len()
+            {
+                places[len] = from + place;
+                len += 1;
+            }
+        };
+        add(hive_start(before));
+        add(root_start(before));
+        if haystack.get(trigger + 1) == Some(&b'\\') {
+            add(Some(before.len()));
+        }
+        let places_found = &mut places[..len];
+        places_found.sort_unstable();
+        Starts::Few {
+            places,
+            len,
+            next: 0,
+        }
+    }
+
+    fn next(&mut self) -> Option<usize> {
+        match self {
+            Starts::All(range) => range.next(),
+            Starts::Few { places, len, next } => {
+                // Skip repeats (a place found two ways).
+                while *next < *len {
+                    let place = places[*next];
+                    *next += 1;
+                    if *next < 2 || places[*next - 2] != place {
+                        return Some(place);
+                    }
+                }
+                None
+            }
+        }
+    }
+}
+
+/// Where a hive name that `before` ends with (maybe followed by a colon) starts.
+fn hive_start(before: &[u8]) -> Option<usize> {
+    let name = before.strip_suffix(b":").unwrap_or(before);
+    HIVES
+        .iter()
+        .filter(|hive| {
+            name.len() >= hive.len()
+                && name[name.len() - hive.len()..].eq_ignore_ascii_case(hive.as_bytes())
+        })
+        .map(|hive| name.len() - hive.len())
+        .min()
+}
+
+/// Where a Windows path root that `before` ends with starts: `C:`, `.`, `..` or `%VAR%`.
+fn root_start(before: &[u8]) -> Option<usize> {
+    let n = before.len();
+    match before {
+        [.., b'.', b'.'] => Some(n - 2),
+        [.., b'.'] => Some(n - 1),
+        [.., letter, b':'] if letter.is_ascii_alphabetic() => Some(n - 2),
+        [rest @ .., b'%'] => memchr::memrchr(b'%', rest),
+        _ => None,
     }
 }
 
@@ -810,6 +911,10 @@ mod tests {
             "10.0.0.1",
             "C:\\Temp\\",
             "HKLM\\Run",
+            "HKCU:\\Software",
+            "..\\Tools",
+            "\\\\srv\\share",
+            "hkey_users\\",
             "CVE-2021-44228",
             "cve_2021_4422",
             "0a1b.2c3d.4e5f",
