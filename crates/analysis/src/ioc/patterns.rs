@@ -303,20 +303,16 @@ impl Scanner {
             return self.unanchored(regex, haystack, at, to);
         };
         let mut at = at;
-        let mut line_end = at;
         while at < to {
             let trigger = next_trigger(&self.triggers, haystack, at, to)?;
             let from = token_floor(haystack, at, trigger);
-            if line_end <= trigger {
-                line_end = memchr::memchr(b'\n', haystack.get(trigger..to)?)
-                    .map_or(to, |i| trigger + i);
-            }
             if trigger - from >= self.max_tries {
                 return self.unanchored(regex, haystack, from, to);
             }
             let mut starts = Starts::new(haystack, from, trigger);
             while let Some(start) = starts.next() {
-                match anchored.search(cache, haystack, start, line_end) {
+                // An anchored search stops by itself where its token ends: no bound needed.
+                match anchored.search(cache, haystack, start, to) {
                     Ok(Some((pattern, end))) => {
                         return Some((*self.kinds.get(pattern)?, start, end));
                     }
