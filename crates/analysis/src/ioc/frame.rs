@@ -21,8 +21,7 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use polars::prelude::{
     ChunkFull, Column, DataFrame, DataType, IdxCa, IdxSize, IntoColumn, NamedFrom, Series,
-    StringChunked,
-    StringChunkedBuilder,
+    StringChunked, StringChunkedBuilder,
 };
 
 use huntbook_data::IocType;

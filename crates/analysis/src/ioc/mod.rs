@@ -9,8 +9,9 @@
 //! - [`summarise`] / [`summarise_frame`]: unique `(ioc_type, value)` with counts.
 //! - [`refang`] / [`defang`]: rewrite free text (`hxxp://evil[.]com` ⇄ `http://evil.com`).
 //!
-//! Inside: `patterns` builds one regex alternation of token shapes; `scan` runs it once over
-//! the text and searches inside containers (a URL's host is also a `dns`, an IP in a URL path an
+//! Inside: `patterns` finds token shapes (a lazy DFA tried where trigger bytes say a token may
+//! start, plus a scanner for hashes and bitcoin words); `scan` walks the tokens once over the
+//! text and searches inside containers (a URL's host is also a `dns`, an IP in a URL path an
 //! `ipv4`, as msticpy reports them); `classify` validates each token (IPv4 octets, IPv6 via
 //! `std::net`, hash lengths, bitcoin checksums) and classifies IPs; `tld` holds the bundled IANA
 //! TLD list; `refang` undoes defanging; `frame` builds the DataFrames. Differences from

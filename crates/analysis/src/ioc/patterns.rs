@@ -1,5 +1,5 @@
-//! The scanning regex: one multi-pattern regex of coarse token shapes, compiled once, run once over the
-//! text.
+//! The token finder: one multi-pattern lazy DFA of coarse token shapes, compiled once, tried only
+//! where a token can start (see [`Scanner`]), and a byte scanner for hashes and bitcoin words.
 //!
 //! Each alternative is one pattern ([`Kind`]); the first pattern that matches at the
 //! leftmost position wins, so the order of [`Kind::ORDER`] is the priority when two shapes start
@@ -213,14 +213,13 @@ const BITCOIN: &str = r"(?-u:\b)(?:[13][1-9A-HJ-NP-Za-km-z]{25,34}|(?i-u:bc1)[02
 /// A token: its shape and byte span.
 pub(crate) type Found = (Kind, usize, usize);
 
-/// The token finder for some shapes: one multi-pattern regex, searched in one pass (the lazy DFA
-/// reports which pattern matched, so no capture groups are needed), plus a byte scanner for
-/// the shapes whose counted repetitions make the lazy DFA grow a state for every combination of
-/// counts it meets — hex runs of 32 or more (`Kind::Hash`) and 26-to-35-character base58 or
-/// bech32 words (`Kind::Bitcoin`). On hash-dense text those two shapes more than doubled the
-/// regex's work. The scanner finds exactly what [`Kind::pattern`] matches, and a [`Cursor`]
-/// merges the two streams by leftmost start and then [`Kind::ORDER`], which is what the single
-/// alternation did.
+/// The token finder for some shapes: one multi-pattern lazy DFA (it reports which pattern
+/// matched, so no capture groups are needed), tried where [`Scanner::regex_next`] says a token
+/// may start, plus a byte scanner for the shapes whose counted repetitions make the lazy DFA grow
+/// a state for every combination of counts it meets — hex runs of 32 or more (`Kind::Hash`) and
+/// 26-to-35-character base58 or bech32 words (`Kind::Bitcoin`). The scanner finds exactly what
+/// [`Kind::pattern`] matches, and a [`Cursor`] merges the two streams by leftmost start and then
+/// [`Kind::ORDER`], which is what one alternation of every shape does.
 #[derive(Debug, Clone)]
 pub(crate) struct Scanner {
     /// The regex over the other shapes; `None` when only hashes or bitcoin are wanted.
@@ -297,7 +296,13 @@ impl Scanner {
     /// token starts. When a trigger has more than `max_tries` places before it, or the lazy DFA
     /// gives up, the unanchored regex searches from the floor to the end of the line instead
     /// (no token spans a line break).
-    fn regex_next(&self, cache: Option<&mut DfaCache>, haystack: &[u8], at: usize, to: usize) -> Option<Found> {
+    fn regex_next(
+        &self,
+        cache: Option<&mut DfaCache>,
+        haystack: &[u8],
+        at: usize,
+        to: usize,
+    ) -> Option<Found> {
         let regex = self.regex.as_ref()?;
         let (Some(anchored), Some(cache)) = (self.anchored.as_ref(), cache) else {
             return self.unanchored(regex, haystack, at, to);
@@ -327,13 +332,19 @@ impl Scanner {
 
     /// The unanchored search from `at`, line by line from each trigger's floor (the plain
     /// regex: linear however long the runs before triggers are).
-    fn unanchored(&self, regex: &MetaRegex, haystack: &[u8], at: usize, to: usize) -> Option<Found> {
+    fn unanchored(
+        &self,
+        regex: &MetaRegex,
+        haystack: &[u8],
+        at: usize,
+        to: usize,
+    ) -> Option<Found> {
         let mut at = at;
         while at < to {
             let trigger = next_trigger(&self.triggers, haystack, at, to)?;
             let from = token_floor(haystack, at, trigger);
-            let line_end = memchr::memchr(b'\n', haystack.get(trigger..to)?)
-                .map_or(to, |i| trigger + i);
+            let line_end =
+                memchr::memchr(b'\n', haystack.get(trigger..to)?).map_or(to, |i| trigger + i);
             if let Some(m) = regex.search(&Input::new(haystack).range(from..line_end)) {
                 let kind = *self.kinds.get(m.pattern().as_usize())?;
                 return Some((kind, m.start(), m.end()));
@@ -354,7 +365,11 @@ impl Scanner {
 /// of every folder name.
 enum Starts {
     All(std::ops::RangeInclusive<usize>),
-    Few { places: [usize; 4], len: usize, next: usize },
+    Few {
+        places: [usize; 4],
+        len: usize,
+        next: usize,
+    },
 }
 
 impl Starts {
@@ -557,7 +572,10 @@ fn next_trigger(table: &[bool; 256], haystack: &[u8], at: usize, to: usize) -> O
     let mut offset = at;
     for chunk in &mut chunks {
         if chunk.iter().fold(false, |hit, &b| hit | is_trigger(b)) {
-            return chunk.iter().position(|&b| is_trigger(b)).map(|i| offset + i);
+            return chunk
+                .iter()
+                .position(|&b| is_trigger(b))
+                .map(|i| offset + i);
         }
         offset += 8;
     }
@@ -635,7 +653,7 @@ impl Cursor<'_> {
                 best = Some(f);
             }
         };
-        let cache = self.cache.as_mut().map(|guard| &mut **guard);
+        let cache = self.cache.as_deref_mut();
         offer(cached(&mut self.regex, at, |at| {
             scanner.regex_next(cache, haystack, at, to)
         }));
@@ -1044,7 +1062,11 @@ mod tests {
             }
             let mut cursor = scanner.cursor(h, h.len());
             for at in 0..=h.len() {
-                assert_eq!(cursor.next(at), want(at), "{kinds:?} in {text:?} stepping, at {at}");
+                assert_eq!(
+                    cursor.next(at),
+                    want(at),
+                    "{kinds:?} in {text:?} stepping, at {at}"
+                );
             }
         }
     }
