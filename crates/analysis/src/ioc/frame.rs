@@ -43,7 +43,7 @@ impl IocExtractor {
                 rows: frame.height(),
             });
         }
-        let mut rows = FrameRows::new();
+        let mut rows = FrameRows::with_capacity(frame.height());
         for (name, column) in texts {
             let strings = column.str()?;
             for (row, cell) in strings.iter().enumerate() {
@@ -66,7 +66,8 @@ impl IocExtractor {
     /// it treats the edge of the text.
     pub fn extract_lines(&self, text: &str) -> Result<DataFrame, IocError> {
         let mut lines = LineIndex::new(text);
-        let mut rows = FrameRows::new();
+        // About one finding per 64 bytes of log text.
+        let mut rows = FrameRows::with_capacity(text.len() / 64);
         let mut too_many = None;
         let mut sink = |ioc: Ioc| {
             let (row, line_start) = lines.locate(ioc.start);
@@ -151,7 +152,9 @@ fn text_columns<'a, 'n>(
 /// turned into text columns by one gather each.
 struct FrameRows<'n> {
     source_row: Vec<u32>,
-    source_column: Vec<&'n str>,
+    /// The source column of every row so far, or `None` while they are all `first_column`.
+    source_column: Option<Vec<&'n str>>,
+    first_column: Option<&'n str>,
     ioc_type: Vec<IdxSize>,
     value: StringChunkedBuilder,
     start: Vec<u32>,
@@ -161,24 +164,39 @@ struct FrameRows<'n> {
 }
 
 impl<'n> FrameRows<'n> {
-    fn new() -> Self {
+    /// Buffers for about `rows` findings (they grow past it).
+    fn with_capacity(rows: usize) -> Self {
         FrameRows {
-            source_row: Vec::new(),
-            source_column: Vec::new(),
-            ioc_type: Vec::new(),
-            value: StringChunkedBuilder::new("value".into(), 0),
-            start: Vec::new(),
-            end: Vec::new(),
-            defanged: Vec::new(),
-            ip_class: Vec::new(),
+            source_row: Vec::with_capacity(rows),
+            source_column: None,
+            first_column: None,
+            ioc_type: Vec::with_capacity(rows),
+            value: StringChunkedBuilder::new("value".into(), rows),
+            start: Vec::with_capacity(rows),
+            end: Vec::with_capacity(rows),
+            defanged: Vec::with_capacity(rows),
+            ip_class: Vec::with_capacity(rows),
+        }
+    }
+
+    fn push_column(&mut self, column: &'n str) {
+        match (&mut self.source_column, self.first_column) {
+            (Some(columns), _) => columns.push(column),
+            (None, Some(first)) if first != column => {
+                let mut columns = vec![first; self.source_row.len()];
+                columns.push(column);
+                self.source_column = Some(columns);
+            }
+            (None, Some(_)) => {}
+            (None, None) => self.first_column = Some(column),
         }
     }
 
     fn push(&mut self, row: usize, column: &'n str, ioc: Ioc) {
         // Cells over 4 GiB cannot occur in polars string columns; saturate rather than wrap.
         let offset = |v: usize| u32::try_from(v).unwrap_or(u32::MAX);
+        self.push_column(column);
         self.source_row.push(offset(row));
-        self.source_column.push(column);
         self.ioc_type.push(code(ioc.ioc_type as usize));
         self.value.append_value(&ioc.value);
         self.start.push(offset(ioc.start));
@@ -200,7 +218,7 @@ impl<'n> FrameRows<'n> {
         let gather = |names: &Series, codes: IdxCa| names.take(&codes);
         let columns = vec![
             Column::new("source_row".into(), self.source_row),
-            source_column(self.source_column),
+            source_column(self.source_column, self.first_column, height),
             gather(&types, IdxCa::from_vec("".into(), self.ioc_type))?.into(),
             self.value.finish().into_column(),
             Column::new("start".into(), self.start),
@@ -217,15 +235,13 @@ fn code(index: usize) -> IdxSize {
     IdxSize::try_from(index).unwrap_or(IdxSize::MAX)
 }
 
-/// The `source_column` column: built as one repeated value when every row has the same one
-/// (always for plain text), which costs nothing per row.
-fn source_column(names: Vec<&str>) -> Column {
+/// The `source_column` column: one repeated value when every row has the same one (always for
+/// plain text), which costs nothing per row.
+fn source_column(per_row: Option<Vec<&str>>, first: Option<&str>, height: usize) -> Column {
     let name = "source_column".into();
-    match names.first() {
-        Some(first) if names.iter().all(|n| n == first) => {
-            StringChunked::full(name, first, names.len()).into_column()
-        }
-        _ => Column::new(name, names),
+    match per_row {
+        Some(names) => Column::new(name, names),
+        None => StringChunked::full(name, first.unwrap_or_default(), height).into_column(),
     }
 }
 

@@ -217,8 +217,10 @@ pub(crate) fn refang_value(value: &str, url: bool) -> (String, bool) {
     let mut last = 0;
     let mut changed = false;
     let mut i = 0;
-    // Every spelling starts at a bracket, or at the space before one: jump between brackets.
-    while let Some(offset) = memchr::memchr3(b'[', b'(', b'{', bytes.get(i..).unwrap_or_default()) {
+    // Every spelling starts at a bracket, or at the space before one: jump between brackets
+    // (a plain loop: values are short, too short for a vector search to pay for its set-up).
+    let bracket_in = |rest: &[u8]| rest.iter().position(|b| matches!(b, b'[' | b'(' | b'{'));
+    while let Some(offset) = bracket_in(bytes.get(i..).unwrap_or_default()) {
         let bracket = i + offset;
         let spaced = bracket > i && bytes.get(bracket - 1) == Some(&b' ');
         let found = spaced
@@ -309,14 +311,16 @@ fn refang_scheme(url: &mut String) -> bool {
 /// The lower-cased scheme with `[xx]` → `tt`, then `hxx` → `htt`, then `fx` → `ft`, each
 /// replaced left to right; `None` when nothing was replaced.
 fn fixed_scheme(scheme: &str) -> Option<String> {
-    let lower = scheme.to_ascii_lowercase();
-    let mut fixed = lower.clone();
+    let mut fixed = scheme.to_ascii_lowercase();
+    let mut changed = false;
+    // Each replacement changes the text, so "replaced" and "changed" are the same thing.
     for (from, to) in [("[xx]", "tt"), ("hxx", "htt"), ("fx", "ft")] {
         if fixed.contains(from) {
             fixed = fixed.replace(from, to);
+            changed = true;
         }
     }
-    (fixed != lower).then_some(fixed)
+    changed.then_some(fixed)
 }
 
 #[cfg(test)]
