@@ -12,7 +12,7 @@ use super::input::RowIssue;
 use super::link::{KeyText, Node, Origin};
 use super::schema::ProcSchema;
 use super::shape::Shape;
-use super::values::{TextColumn, push_padded};
+use super::values::{KeyTimeWriter, TextColumn, push_padded};
 
 /// Names of the columns the builder adds.
 pub mod cols {
@@ -242,9 +242,10 @@ fn push_row_number(buf: &mut String, row: usize) {
 fn key_column(nodes: &[Node], keys: &KeyText) -> StringChunked {
     let mut builder = StringChunkedBuilder::new(cols::PROC_KEY.into(), nodes.len());
     let mut buf = String::new();
+    let mut times = KeyTimeWriter::default();
     for n in nodes {
         buf.clear();
-        keys.write(&mut buf, n);
+        keys.write_with(&mut buf, n, &mut times);
         builder.append_value(buf.as_str());
     }
     builder.finish()
