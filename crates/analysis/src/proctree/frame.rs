@@ -5,6 +5,7 @@
 //! null.
 
 use std::collections::HashMap;
+use std::sync::atomic::{AtomicUsize, Ordering as AtomicOrdering};
 
 use polars::prelude::*;
 
@@ -12,7 +13,7 @@ use super::input::RowIssue;
 use super::link::{KeyText, Node, Origin};
 use super::schema::ProcSchema;
 use super::shape::Shape;
-use super::values::{TextColumn, push_padded};
+use super::values::{KeyTimeWriter, TextColumn, push_padded};
 
 /// Names of the columns the builder adds.
 pub mod cols {
@@ -86,21 +87,27 @@ pub(crate) fn assemble(
         .map(|id| layout.nodes[*id].origin)
         .collect();
     let own = gather_index(&origins, None, None)?;
-    // The tree columns do not depend on the input columns: build them on a second thread.
+    let gather = InputGather::new(df, schema, &origins, &own);
+    // The tree columns do not depend on the input columns: build them on a second thread,
+    // which then helps with whatever input columns are left.
     let (input, tree) = std::thread::scope(|scope| {
-        let tree = scope.spawn(|| -> PolarsResult<Vec<Column>> {
+        let tree = scope.spawn(|| -> PolarsResult<(Vec<Column>, Placed)> {
             let mut tree = tree_columns(layout, &origins)?;
             tree.extend(effective_logon(df, schema, &own)?);
-            Ok(tree)
+            Ok((tree, gather.run()?))
         });
-        let input = input_columns(df, schema, &origins, &own);
+        let input = gather.run();
         (input, tree.join())
     });
-    let mut columns = input?;
     let tree = tree.map_err(|_| {
         PolarsError::ComputeError("process tree: the tree-column thread panicked".into())
     })?;
-    columns.extend(tree?);
+    let (tree, helped) = tree?;
+    let mut input = input?;
+    input.extend(helped);
+    input.sort_unstable_by_key(|(i, _)| *i);
+    let mut columns: Vec<Column> = input.into_iter().map(|(_, c)| c).collect();
+    columns.extend(tree);
     DataFrame::new(origins.len(), columns)
 }
 
@@ -164,24 +171,66 @@ fn idx_size(i: usize) -> PolarsResult<IdxSize> {
     })
 }
 
-fn input_columns(
-    df: &DataFrame,
-    schema: &ProcSchema,
-    origins: &[Origin],
-    own: &IdxCa,
-) -> PolarsResult<Vec<Column>> {
-    let (parent_map, grand_map) = overlays(schema);
-    let has_parents = origins.iter().any(|o| matches!(o, Origin::Parent(_)));
-    let has_grands = origins.iter().any(|o| matches!(o, Origin::Grandparent(_)));
-    let mut out = Vec::with_capacity(df.width());
-    for col in df.columns() {
+/// Gathered input columns, each with its position in the input frame.
+type Placed = Vec<(usize, Column)>;
+
+/// Gathers the input columns in tree order; the two threads of [`assemble`] share the work,
+/// each claiming the next column until none is left.
+struct InputGather<'a> {
+    df: &'a DataFrame,
+    origins: &'a [Origin],
+    own: &'a IdxCa,
+    parent_map: HashMap<String, String>,
+    grand_map: HashMap<String, String>,
+    has_parents: bool,
+    has_grands: bool,
+    next: AtomicUsize,
+}
+
+impl<'a> InputGather<'a> {
+    fn new(
+        df: &'a DataFrame,
+        schema: &ProcSchema,
+        origins: &'a [Origin],
+        own: &'a IdxCa,
+    ) -> InputGather<'a> {
+        let (parent_map, grand_map) = overlays(schema);
+        InputGather {
+            df,
+            origins,
+            own,
+            parent_map,
+            grand_map,
+            has_parents: origins.iter().any(|o| matches!(o, Origin::Parent(_))),
+            has_grands: origins.iter().any(|o| matches!(o, Origin::Grandparent(_))),
+            next: AtomicUsize::new(0),
+        }
+    }
+
+    /// Gathers columns until every one has been claimed, each with its input position.
+    fn run(&self) -> PolarsResult<Placed> {
+        let mut out = Vec::new();
+        loop {
+            let i = self.next.fetch_add(1, AtomicOrdering::Relaxed);
+            let Some(col) = self.df.columns().get(i) else {
+                return Ok(out);
+            };
+            if let Some(gathered) = self.column(col)? {
+                out.push((i, gathered));
+            }
+        }
+    }
+
+    /// One input column in tree order; `None` for a column the tree columns replace.
+    fn column(&self, col: &Column) -> PolarsResult<Option<Column>> {
+        let df = self.df;
         let name = col.name().as_str();
         if cols::ALL.contains(&name) {
             tracing::warn!(
                 column = name,
                 "input column replaced by the process-tree column"
             );
-            continue;
+            return Ok(None);
         }
         let base = col.as_materialized_series();
         let source = |map: &HashMap<String, String>, wanted: bool| {
@@ -190,11 +239,10 @@ fn input_columns(
                 .filter(|_| wanted)
                 .and_then(|s| s.as_materialized_series().cast(base.dtype()).ok())
         };
-        let parent = source(&parent_map, has_parents);
-        let grand = source(&grand_map, has_grands);
+        let parent = source(&self.parent_map, self.has_parents);
+        let grand = source(&self.grand_map, self.has_grands);
         if parent.is_none() && grand.is_none() {
-            out.push(base.rechunk().take(own)?.into_column());
-            continue;
+            return Ok(Some(base.rechunk().take(self.own)?.into_column()));
         }
         // The input, then the parent source, then the grandparent source, as one column.
         let mut all = base.clone();
@@ -208,10 +256,9 @@ fn input_columns(
         };
         let parent_at = place(&parent, &mut all)?;
         let grand_at = place(&grand, &mut all)?;
-        let idx = gather_index(origins, parent_at, grand_at)?;
-        out.push(all.rechunk().take(&idx)?.into_column());
+        let idx = gather_index(self.origins, parent_at, grand_at)?;
+        Ok(Some(all.rechunk().take(&idx)?.into_column()))
     }
-    Ok(out)
 }
 
 /// Root-to-node chains of `source_index` numbers, in tree order (each parent's chain is
@@ -242,9 +289,10 @@ fn push_row_number(buf: &mut String, row: usize) {
 fn key_column(nodes: &[Node], keys: &KeyText) -> StringChunked {
     let mut builder = StringChunkedBuilder::new(cols::PROC_KEY.into(), nodes.len());
     let mut buf = String::new();
+    let mut times = KeyTimeWriter::default();
     for n in nodes {
         buf.clear();
-        keys.write(&mut buf, n);
+        keys.write_with(&mut buf, n, &mut times);
         builder.append_value(buf.as_str());
     }
     builder.finish()

@@ -30,7 +30,8 @@ pub(crate) struct Inputs {
     pub parent_name: Option<TextColumn>,
     pub host: Option<TextColumn>,
     pub cmd_line: Option<TextColumn>,
-    pub event_id: Option<TextColumn>,
+    /// Whether each row passes the schema's event filter; `None` when every row does.
+    pub process_event: Option<Vec<bool>>,
     pub exact: Option<ExactParents>,
     pub issues: Vec<RowIssue>,
 }
@@ -69,23 +70,18 @@ impl Inputs {
             parent_name: optional_text(df, schema.parent_name.as_deref())?,
             host: optional_text(df, schema.host.as_deref())?,
             cmd_line: optional_text(df, schema.cmd_line.as_deref())?,
-            event_id: optional_text(df, schema.event_id_column.as_deref())?,
+            process_event: event_filter(df, schema)?,
             exact,
             issues,
         })
     }
 
     /// Whether the row is a process-creation event under the schema's event filter.
-    pub fn is_process_event(&self, row: usize, schema: &ProcSchema) -> bool {
-        match (&self.event_id, &schema.event_id_value) {
-            (Some(ids), Some(want)) => ids.get(row) == Some(want.as_str()),
-            _ => true,
-        }
-    }
-
-    /// The row's host, when the schema has a host column.
-    pub fn host(&self, row: usize) -> Option<&str> {
-        self.host.as_ref().and_then(|h| h.get(row))
+    #[inline]
+    pub fn is_process_event(&self, row: usize) -> bool {
+        self.process_event
+            .as_ref()
+            .is_none_or(|keep| keep.get(row).copied().unwrap_or(false))
     }
 }
 
@@ -107,6 +103,33 @@ fn optional_text(df: &DataFrame, name: Option<&str>) -> Result<Option<TextColumn
         Some(col) => Ok(Some(TextColumn::new(col)?)),
         None => Ok(None),
     }
+}
+
+/// Which rows carry the schema's event id, when the schema filters on one.
+///
+/// An integer column is compared as numbers when the wanted id is written the way an integer
+/// prints (`4688`): the same answer as comparing the text, without casting every row to text.
+fn event_filter(df: &DataFrame, schema: &ProcSchema) -> Result<Option<Vec<bool>>, ProcTreeError> {
+    let (Some(col), Some(want)) = (
+        schema
+            .event_id_column
+            .as_deref()
+            .and_then(|n| column(df, n)),
+        schema.event_id_value.as_deref(),
+    ) else {
+        return Ok(None);
+    };
+    let number = want.parse::<i64>().ok().filter(|n| n.to_string() == want);
+    if let (Some(n), true) = (number, col.dtype().is_integer()) {
+        let ids = col.as_materialized_series().cast(&DataType::Int64)?;
+        return Ok(Some(ids.i64()?.iter().map(|id| id == Some(n)).collect()));
+    }
+    let ids = TextColumn::new(col)?;
+    Ok(Some(
+        (0..ids.len())
+            .map(|row| ids.get(row) == Some(want))
+            .collect(),
+    ))
 }
 
 fn read_times(

@@ -10,13 +10,18 @@
 //!
 //! Nodes are small `Copy` values: host, pid and name are ids into [`Symbols`], which borrows the
 //! text from the input arrays and works out each distinct string's lower-case and pid forms
-//! once. No string is built per row here; the `proc_key` text is written once, by [`keys`].
+//! once, and each text column is interned in one pass ([`RowSyms`]) before rows are linked.
+//! No string is built per row here; the `proc_key` text is written once, by [`keys`].
+
+use std::borrow::Cow;
 
 use polars::prelude::PlHashMap;
 
 use super::input::{Inputs, RowIssue};
 use super::schema::ProcSchema;
-use super::values::{base_name, pid_key, push_key_time, round_key_ns};
+use super::values::{
+    KeyTimeWriter, TextColumn, base_name, pid_number, push_key_time, round_key_ns,
+};
 
 /// Where a node's values come from.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -60,27 +65,79 @@ const UNKNOWN: &str = "unknown";
 
 /// Interned strings borrowed from the input, with the forms keys are compared in.
 ///
-/// `lower` and `pid` map a raw string's id to the id of its lower-case form and of its
-/// [`pid_key`] form; those forms share one id space of their own, separate from raw ids.
+/// `lower` maps a raw string's id to the id of its lower-case form, `pid` to the id of its
+/// process-id form ([`PidForm`]); each form has an id space of its own, separate from raw ids
+/// (ids are only ever compared with ids of the same form).
+///
+/// Most forms are the raw text itself (a lower-case name, a hex pid read as a number), so they
+/// are kept as borrowed text or numbers: only strings with upper-case letters allocate.
 #[derive(Default)]
 pub(crate) struct Symbols<'a> {
     ids: PlHashMap<&'a str, Sym>,
     text: Vec<&'a str>,
     lower: Vec<Sym>,
     pid: Vec<Sym>,
-    derived_ids: PlHashMap<String, Sym>,
-    derived: Vec<String>,
+    lower_ids: PlHashMap<Cow<'a, str>, Sym>,
+    lowered: Vec<Cow<'a, str>>,
+    pid_ids: PlHashMap<PidForm<'a>, Sym>,
+}
+
+/// A process id as keys compare it, so that decimal and hex spellings match: the
+/// [`pid_number`] when there is one, else the trimmed text in ASCII lower case.
+#[derive(PartialEq, Eq, Hash)]
+enum PidForm<'a> {
+    Number(u64),
+    Text(Cow<'a, str>),
+}
+
+/// Expected distinct strings for `rows` input rows: enough to skip most rehashing at small
+/// sizes without reserving a table far larger than the data needs at a million rows.
+fn symbol_capacity(rows: usize) -> usize {
+    rows.min(1 << 16)
 }
 
 impl<'a> Symbols<'a> {
-    /// The id of `text`, interning it (and its derived forms) on first sight.
-    pub fn sym(&mut self, text: &'a str) -> Sym {
-        if let Some(id) = self.ids.get(text) {
-            return *id;
+    /// Empty symbols sized for about `rows` input rows.
+    pub fn with_rows(rows: usize) -> Symbols<'a> {
+        let cap = symbol_capacity(rows);
+        Symbols {
+            ids: PlHashMap::with_capacity_and_hasher(cap, Default::default()),
+            text: Vec::with_capacity(cap),
+            lower: Vec::with_capacity(cap),
+            pid: Vec::with_capacity(cap),
+            pid_ids: PlHashMap::with_capacity_and_hasher(cap, Default::default()),
+            ..Symbols::default()
         }
+    }
+
+    /// The id of `text`, interning it (and its derived forms) on first sight.
+    #[inline]
+    pub fn sym(&mut self, text: &'a str) -> Sym {
+        match self.ids.get(text) {
+            Some(id) => *id,
+            None => self.insert(text),
+        }
+    }
+
+    /// The id of `text`, checking `last` (the previous value of the same column) first: hosts
+    /// and names often repeat row after row, and comparing two strings is cheaper than hashing.
+    #[inline]
+    pub fn sym_after(&mut self, text: &'a str, last: &mut Option<(&'a str, Sym)>) -> Sym {
+        if let Some((prev, id)) = *last
+            && prev == text
+        {
+            return id;
+        }
+        let id = self.sym(text);
+        *last = Some((text, id));
+        id
+    }
+
+    #[cold]
+    fn insert(&mut self, text: &'a str) -> Sym {
         let id = self.text.len() as Sym;
-        let lower = self.derive(text.to_lowercase());
-        let pid = self.derive(pid_key(text));
+        let lower = self.lower_form(text);
+        let pid = self.pid_form(text);
         self.ids.insert(text, id);
         self.text.push(text);
         self.lower.push(lower);
@@ -88,14 +145,38 @@ impl<'a> Symbols<'a> {
         id
     }
 
-    fn derive(&mut self, form: String) -> Sym {
-        if let Some(id) = self.derived_ids.get(&form) {
+    fn lower_form(&mut self, text: &'a str) -> Sym {
+        let form = if text
+            .bytes()
+            .any(|b| b.is_ascii_uppercase() || !b.is_ascii())
+        {
+            Cow::Owned(text.to_lowercase())
+        } else {
+            Cow::Borrowed(text)
+        };
+        if let Some(id) = self.lower_ids.get(&form) {
             return *id;
         }
-        let id = self.derived.len() as Sym;
-        self.derived.push(form.clone());
-        self.derived_ids.insert(form, id);
+        let id = self.lowered.len() as Sym;
+        self.lowered.push(form.clone());
+        self.lower_ids.insert(form, id);
         id
+    }
+
+    fn pid_form(&mut self, text: &'a str) -> Sym {
+        let form = match pid_number(text) {
+            Some(n) => PidForm::Number(n),
+            None => {
+                let t = text.trim();
+                if t.bytes().any(|b| b.is_ascii_uppercase()) {
+                    PidForm::Text(Cow::Owned(t.to_ascii_lowercase()))
+                } else {
+                    PidForm::Text(Cow::Borrowed(t))
+                }
+            }
+        };
+        let next = self.pid_ids.len() as Sym;
+        *self.pid_ids.entry(form).or_insert(next)
     }
 
     /// The raw text of `id`.
@@ -108,14 +189,14 @@ impl<'a> Symbols<'a> {
         self.lower.get(id as usize).copied().unwrap_or(NONE_ID)
     }
 
-    /// The id of the [`pid_key`] form of `id`.
+    /// The id of the [`PidForm`] of `id`.
     pub fn pid(&self, id: Sym) -> Sym {
         self.pid.get(id as usize).copied().unwrap_or(NONE_ID)
     }
 
-    /// The text of a derived form.
-    pub fn derived_text(&self, id: Sym) -> &str {
-        self.derived.get(id as usize).map_or("", String::as_str)
+    /// The text of a lower-case form.
+    pub fn lower_text(&self, id: Sym) -> &str {
+        self.lowered.get(id as usize).map_or("", |t| t.as_ref())
     }
 
     /// Every raw string, indexed by id, as owned text.
@@ -147,12 +228,14 @@ fn key_parts(
 pub(crate) fn link<'a>(inputs: &'a Inputs, schema: &ProcSchema) -> Linked<'a> {
     let mut linker = Linker {
         nodes: Vec::with_capacity(inputs.rows + inputs.rows / 8),
-        symbols: Symbols::default(),
+        symbols: Symbols::with_rows(inputs.rows),
+        row_syms: RowSyms::default(),
         issues: inputs.issues.clone(),
         skipped: 0,
     };
     let exact = schema.parent_columns.is_some();
-    linker.add_inputs(inputs, schema, exact);
+    linker.row_syms = RowSyms::read(&mut linker.symbols, inputs, schema, exact);
+    linker.add_inputs(inputs, schema);
     let inputs_end = linker.nodes.len();
     if exact {
         linker.link_exact(inputs, schema);
@@ -181,19 +264,105 @@ impl<'a> KeyText<'a> {
 
     /// Appends the key of `n` to `buf`.
     pub fn write(&self, buf: &mut String, n: &Node) {
-        buf.push_str(self.symbols.derived_text(self.symbols.lower(n.name)));
+        buf.push_str(self.symbols.lower_text(self.symbols.lower(n.name)));
         buf.push('|');
-        buf.push_str(self.symbols.derived_text(self.symbols.lower(n.pid)));
+        buf.push_str(self.symbols.lower_text(self.symbols.lower(n.pid)));
         buf.push('|');
         push_key_time(buf, n.time.unwrap_or(0));
+    }
+
+    /// [`write`](Self::write) for many nodes in a row, with `times` keeping the last date.
+    pub fn write_with(&self, buf: &mut String, n: &Node, times: &mut KeyTimeWriter) {
+        buf.push_str(self.symbols.lower_text(self.symbols.lower(n.name)));
+        buf.push('|');
+        buf.push_str(self.symbols.lower_text(self.symbols.lower(n.pid)));
+        buf.push('|');
+        times.push(buf, n.time.unwrap_or(0));
     }
 }
 
 struct Linker<'a> {
     nodes: Vec<Node>,
     symbols: Symbols<'a>,
+    /// The input's text columns as ids, by input row.
+    row_syms: RowSyms,
     issues: Vec<RowIssue>,
     skipped: usize,
+}
+
+/// The ids of the input's text columns, one per input row, [`NONE_ID`] where the value is
+/// missing.
+///
+/// Interning a column in one sequential pass over its arrays is cheaper than looking each row
+/// up on its own, and the linker reads these columns more than once.
+#[derive(Default)]
+struct RowSyms {
+    pid: Vec<Sym>,
+    name: Vec<Sym>,
+    host: Option<Vec<Sym>>,
+    ppid: Vec<Sym>,
+    parent_name: Option<Vec<Sym>>,
+}
+
+impl RowSyms {
+    /// Names are reduced to their base name for Defender's exact parents (`exact`), as the
+    /// parent columns there hold bare names.
+    fn read<'a>(
+        symbols: &mut Symbols<'a>,
+        inputs: &'a Inputs,
+        schema: &ProcSchema,
+        exact: bool,
+    ) -> RowSyms {
+        let sep = exact.then_some(schema.path_separator);
+        RowSyms {
+            pid: column_syms(symbols, &inputs.pid, None, false),
+            name: column_syms(symbols, &inputs.name, sep, true),
+            host: inputs
+                .host
+                .as_ref()
+                .map(|h| column_syms(symbols, h, None, true)),
+            ppid: column_syms(symbols, &inputs.ppid, None, false),
+            parent_name: inputs
+                .parent_name
+                .as_ref()
+                .map(|p| column_syms(symbols, p, sep, true)),
+        }
+    }
+}
+
+/// One id per row of `col`, optionally reduced to base names (path separator `sep`).
+///
+/// `repeats` marks columns whose values often repeat from one row to the next (hosts, names):
+/// those check the previous row's value before hashing.
+fn column_syms<'a>(
+    symbols: &mut Symbols<'a>,
+    col: &'a TextColumn,
+    sep: Option<char>,
+    repeats: bool,
+) -> Vec<Sym> {
+    let mut out = Vec::with_capacity(col.len());
+    let mut last = None;
+    col.for_each(|value| {
+        let id = match value {
+            None => NONE_ID,
+            Some(text) => {
+                let text = sep.map_or(text, |sep| base_name(text, sep));
+                if repeats {
+                    symbols.sym_after(text, &mut last)
+                } else {
+                    symbols.sym(text)
+                }
+            }
+        };
+        out.push(id);
+    });
+    out
+}
+
+/// The id at `row`, `None` when the value is missing.
+#[inline]
+fn at(ids: &[Sym], row: usize) -> Option<Sym> {
+    ids.get(row).copied().filter(|id| *id != NONE_ID)
 }
 
 /// (host, pid, lower-case name): what a child's parent must match.
@@ -263,15 +432,15 @@ impl<'a> Linker<'a> {
     ///
     /// Duplicates are found by sorting the rows' keys rather than with a hash map, which at a
     /// million rows spends most of its time on cache misses.
-    fn add_inputs(&mut self, inputs: &'a Inputs, schema: &ProcSchema, exact: bool) {
+    fn add_inputs(&mut self, inputs: &'a Inputs, schema: &ProcSchema) {
         let issues_before = self.issues.len();
         let mut candidates = Vec::with_capacity(inputs.rows);
         for row in 0..inputs.rows {
-            if !inputs.is_process_event(row, schema) {
+            if !inputs.is_process_event(row) {
                 self.skipped += 1;
                 continue;
             }
-            if let Some(node) = self.input_node(inputs, schema, row, exact) {
+            if let Some(node) = self.input_node(inputs, schema, row) {
                 candidates.push(node);
             }
         }
@@ -328,14 +497,8 @@ impl<'a> Linker<'a> {
         first_of
     }
 
-    fn input_node(
-        &mut self,
-        inputs: &'a Inputs,
-        schema: &ProcSchema,
-        row: usize,
-        exact: bool,
-    ) -> Option<Node> {
-        let Some(pid) = inputs.pid.get(row) else {
+    fn input_node(&mut self, inputs: &'a Inputs, schema: &ProcSchema, row: usize) -> Option<Node> {
+        let Some(pid) = at(&self.row_syms.pid, row) else {
             self.issue(
                 row,
                 &schema.process_id,
@@ -353,8 +516,7 @@ impl<'a> Linker<'a> {
             );
             return None;
         };
-        let name = match inputs.name.get(row) {
-            Some(n) if exact => base_name(n, schema.path_separator),
+        let name = match at(&self.row_syms.name, row) {
             Some(n) => n,
             None => {
                 self.issue(
@@ -363,15 +525,15 @@ impl<'a> Linker<'a> {
                     None,
                     "missing process name; using 'unknown'",
                 );
-                UNKNOWN
+                self.symbols.sym(UNKNOWN)
             }
         };
-        let host = inputs.host(row).map(|h| self.symbols.sym(h));
+        let host = self.row_syms.host.as_ref().and_then(|h| at(h, row));
         Some(Node {
             origin: Origin::Input(row),
             host,
-            pid: self.symbols.sym(pid),
-            name: self.symbols.sym(name),
+            pid,
+            name,
             time: Some(time),
             parent: None,
         })
@@ -384,8 +546,8 @@ impl<'a> Linker<'a> {
         }
     }
 
-    fn parent_id(&mut self, inputs: &'a Inputs, schema: &ProcSchema, row: usize) -> Option<Sym> {
-        let Some(ppid) = inputs.ppid.get(row) else {
+    fn parent_id(&mut self, schema: &ProcSchema, row: usize) -> Option<Sym> {
+        let Some(ppid) = at(&self.row_syms.ppid, row) else {
             self.issue(
                 row,
                 &schema.parent_id,
@@ -394,7 +556,17 @@ impl<'a> Linker<'a> {
             );
             return None;
         };
-        Some(self.symbols.sym(ppid))
+        Some(ppid)
+    }
+
+    /// The row's parent name when the schema has a parent-name column (`unknown` when the
+    /// value is missing).
+    fn parent_name(&mut self, row: usize) -> Option<Sym> {
+        let names = self.row_syms.parent_name.as_ref()?;
+        match at(names, row) {
+            Some(name) => Some(name),
+            None => Some(self.symbols.sym(UNKNOWN)),
+        }
     }
 
     fn set_parent(&mut self, child: usize, parent: usize) {
@@ -417,11 +589,11 @@ impl<'a> Linker<'a> {
                 wanted.push(None);
                 continue;
             };
-            let Some(ppid) = self.parent_id(inputs, schema, row) else {
+            let Some(ppid) = self.parent_id(schema, row) else {
                 wanted.push(None);
                 continue;
             };
-            let pname = parent_name(inputs, row).map(|name| self.symbols.sym(name));
+            let pname = self.parent_name(row);
             let Node { host, time, .. } = self.nodes[child];
             let name_key = pname.map_or(NONE_ID, |p| self.symbols.lower(p));
             let key = (host.unwrap_or(NONE_ID), self.symbols.pid(ppid), name_key);
@@ -496,11 +668,13 @@ impl<'a> Linker<'a> {
             let Some(row) = self.input_row(child) else {
                 continue;
             };
-            let Some(ppid) = self.parent_id(inputs, schema, row) else {
+            let Some(ppid) = self.parent_id(schema, row) else {
                 continue;
             };
-            let name = parent_name(inputs, row).map_or(UNKNOWN, |n| base_name(n, sep));
-            let name = self.symbols.sym(name);
+            let name = match self.parent_name(row) {
+                Some(name) => name,
+                None => self.symbols.sym(UNKNOWN),
+            };
             let time = exact.parent_time.get(row).copied().flatten();
             let host = self.nodes[child].host;
             let parent =
@@ -547,11 +721,6 @@ impl<'a> Linker<'a> {
         by_key.insert(key, id);
         id
     }
-}
-
-fn parent_name(inputs: &Inputs, row: usize) -> Option<&str> {
-    let names = inputs.parent_name.as_ref()?;
-    Some(names.get(row).unwrap_or(UNKNOWN))
 }
 
 /// Two row-ordered issue lists as one, `first`'s issue ahead on the same row (a row's own

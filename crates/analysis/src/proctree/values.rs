@@ -47,6 +47,16 @@ impl TextColumn {
         arr.get(at).map(trim).filter(|t| !t.is_empty())
     }
 
+    /// Calls `f` with every row's value in order (as [`get`](Self::get) gives it), walking the
+    /// chunks in sequence instead of locating each row's chunk.
+    pub fn for_each<'s>(&'s self, mut f: impl FnMut(Option<&'s str>)) {
+        for arr in self.ca.downcast_iter() {
+            for value in arr.iter() {
+                f(value.map(trim).filter(|t| !t.is_empty()));
+            }
+        }
+    }
+
     /// Number of rows.
     pub fn len(&self) -> usize {
         self.ca.len()
@@ -94,16 +104,22 @@ fn float_text(v: f64) -> String {
     }
 }
 
-/// A process id in a form that compares equal across decimal and hex spellings.
+/// A process id in a form that compares equal across decimal and hex spellings (the linker
+/// compares the same thing without writing numbers out).
+#[cfg(test)]
 pub(crate) fn pid_key(text: &str) -> String {
+    match pid_number(text) {
+        Some(n) => n.to_string(),
+        None => text.trim().to_ascii_lowercase(),
+    }
+}
+
+/// The number a process id spells (decimal, or hex after `0x`), if it is one.
+pub(crate) fn pid_number(text: &str) -> Option<u64> {
     let t = text.trim();
-    let parsed = match t.strip_prefix("0x").or_else(|| t.strip_prefix("0X")) {
+    match t.strip_prefix("0x").or_else(|| t.strip_prefix("0X")) {
         Some(hex) => u64::from_str_radix(hex, 16).ok(),
         None => t.parse::<u64>().ok(),
-    };
-    match parsed {
-        Some(n) => n.to_string(),
-        None => t.to_ascii_lowercase(),
     }
 }
 
@@ -277,6 +293,57 @@ pub(crate) fn push_key_time(out: &mut String, ns: i64) {
     out.push_str(std::str::from_utf8(&buf).unwrap_or_default());
 }
 
+/// Writes key timestamps like [`push_key_time`], keeping the last date's text: consecutive
+/// processes nearly always start on the same day, and the calendar date is most of the work.
+#[derive(Debug, Default)]
+pub(crate) struct KeyTimeWriter {
+    /// Days since the epoch of `date`.
+    day: Option<i64>,
+    /// `YYYY-MM-DD ` of `day`.
+    date: [u8; 11],
+}
+
+impl KeyTimeWriter {
+    /// Appends the key timestamp of `ns` to `out`.
+    pub fn push(&mut self, out: &mut String, ns: i64) {
+        let ns = round_key_ns(ns);
+        let secs = ns.div_euclid(1_000_000_000);
+        let day = secs.div_euclid(86_400);
+        if self.day != Some(day) && !self.set_day(day) {
+            push_key_time(out, ns);
+            return;
+        }
+        let in_day = secs.rem_euclid(86_400) as u32;
+        let micros = (ns.rem_euclid(1_000_000_000) / 1_000) as u32;
+        let mut buf = *b"0000-00-00 00:00:00.000000";
+        buf[..11].copy_from_slice(&self.date);
+        put_digits(&mut buf[11..13], in_day / 3_600);
+        put_digits(&mut buf[14..16], in_day / 60 % 60);
+        put_digits(&mut buf[17..19], in_day % 60);
+        put_digits(&mut buf[20..26], micros);
+        out.push_str(std::str::from_utf8(&buf).unwrap_or_default());
+    }
+
+    /// Makes `day` the cached date; `false` (cache unchanged) for years that need more than
+    /// four digits, which [`push_key_time`] writes the long way.
+    fn set_day(&mut self, day: i64) -> bool {
+        let Some(dt) = DateTime::from_timestamp(day * 86_400, 0) else {
+            return false;
+        };
+        let year = dt.year();
+        if !(0..=9999).contains(&year) {
+            return false;
+        }
+        let mut date = *b"0000-00-00 ";
+        put_digits(&mut date[0..4], year as u32);
+        put_digits(&mut date[5..7], dt.month());
+        put_digits(&mut date[8..10], dt.day());
+        self.date = date;
+        self.day = Some(day);
+        true
+    }
+}
+
 /// Writes the last `slot.len()` decimal digits of `value` into `slot`, zero-padded.
 fn put_digits(slot: &mut [u8], value: u32) {
     let mut v = value;
@@ -338,6 +405,29 @@ mod tests {
         let ns = parse_time("2021-06-23 03:08:14.159814200+00:00").unwrap_or_default();
         assert_eq!(key_time(ns), "2021-06-23 03:08:14.159810");
         assert_eq!(key_time(0), "1970-01-01 00:00:00.000000");
+    }
+
+    #[test]
+    fn cached_key_times_match() {
+        let mut writer = KeyTimeWriter::default();
+        let day = 86_400_000_000_000_i64;
+        let times = [
+            0,
+            5_000,
+            15_000,
+            day - 1,
+            day,
+            -1,
+            -day - 7_000,
+            parse_time("2021-06-23 03:08:14.159814200+00:00").unwrap_or_default(),
+            -9_000_000_000_000_000_000,
+            9_000_000_000_000_000_000,
+        ];
+        for ns in times {
+            let mut cached = String::new();
+            writer.push(&mut cached, ns);
+            assert_eq!(cached, key_time(ns), "{ns}");
+        }
     }
 
     #[test]
