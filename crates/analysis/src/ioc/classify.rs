@@ -161,13 +161,20 @@ fn class_v6(ip: Ipv6Addr) -> IpClass {
 /// Parses a dotted IPv4 address, allowing zero-padded octets (`010.001.002.003`) as logs write.
 pub(crate) fn parse_ipv4(text: &str) -> Option<Ipv4Addr> {
     let mut octets = [0u8; 4];
-    let mut parts = text.split('.');
+    let mut parts = text.as_bytes().split(|&b| b == b'.');
     for octet in &mut octets {
         let part = parts.next()?;
-        if part.is_empty() || part.len() > 3 || !part.bytes().all(|b| b.is_ascii_digit()) {
+        if part.is_empty() || part.len() > 3 {
             return None;
         }
-        *octet = part.parse().ok()?;
+        let mut value: u16 = 0;
+        for &b in part {
+            if !b.is_ascii_digit() {
+                return None;
+            }
+            value = value * 10 + u16::from(b - b'0');
+        }
+        *octet = u8::try_from(value).ok()?;
     }
     parts.next().is_none().then(|| Ipv4Addr::from(octets))
 }
@@ -347,6 +354,47 @@ mod tests {
         assert_eq!("Link Local".parse::<IpClass>(), Ok(IpClass::LinkLocal));
         assert_eq!("public".parse::<IpClass>(), Ok(IpClass::Global));
         assert!("nowhere".parse::<IpClass>().is_err());
+    }
+
+    #[test]
+    fn ipv4_parser_agrees_with_a_split_and_parse_reference() {
+        let reference = |text: &str| -> Option<Ipv4Addr> {
+            let parts: Vec<&str> = text.split('.').collect();
+            if parts.len() != 4 {
+                return None;
+            }
+            let mut octets = [0u8; 4];
+            for (octet, part) in octets.iter_mut().zip(parts) {
+                let digits = !part.is_empty() && part.bytes().all(|b| b.is_ascii_digit());
+                if !digits || part.len() > 3 {
+                    return None;
+                }
+                *octet = part.parse().ok()?;
+            }
+            Some(Ipv4Addr::from(octets))
+        };
+        const PARTS: &[&str] = &[
+            "0", "1", "9", "25", "255", "256", "999", "007", "0001", "x", "-", "1000", "", "1.2",
+        ];
+        let mut state: u64 = 0x1234_5678_9abc_def1;
+        let mut valid = 0;
+        for _ in 0..50_000 {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            // Three to five parts joined by dots: mostly four, some of them bad.
+            let count = 3 + (state % 3) as usize;
+            let parts: Vec<&str> = (0..count)
+                .map(|k| PARTS[((state >> (8 * k + 8)) % PARTS.len() as u64) as usize])
+                .collect();
+            let text = parts.join(".");
+            valid += usize::from(reference(&text).is_some());
+            assert_eq!(parse_ipv4(&text), reference(&text), "{text:?}");
+        }
+        assert!(
+            valid > 1_000,
+            "too few valid addresses to mean anything: {valid}"
+        );
     }
 
     #[test]
