@@ -340,6 +340,21 @@ mod tests {
     use super::*;
     use crate::ioc::IocOptions;
 
+    fn texts(frame: &DataFrame, column: &str) -> Vec<String> {
+        let column = frame
+            .column(column)
+            .unwrap()
+            .cast(&DataType::String)
+            .unwrap();
+        column
+            .str()
+            .unwrap()
+            .iter()
+            .flatten()
+            .map(String::from)
+            .collect()
+    }
+
     /// Rows from several columns keep each row's column; one column is stored as one value.
     #[test]
     fn source_column_per_row_and_constant() {
@@ -350,44 +365,15 @@ mod tests {
         .unwrap();
         let ex = IocExtractor::new(IocOptions::default()).unwrap();
         let out = ex.extract_frame(&frame, &["a", "b"]).unwrap();
-        let columns: Vec<_> = out
-            .column("source_column")
-            .unwrap()
-            .str()
-            .unwrap()
-            .iter()
-            .flatten()
-            .collect();
-        let rows: Vec<_> = out
-            .column("source_row")
-            .unwrap()
-            .u32()
-            .unwrap()
-            .iter()
-            .flatten()
-            .collect();
-        let values: Vec<_> = out
-            .column("value")
-            .unwrap()
-            .str()
-            .unwrap()
-            .iter()
-            .flatten()
-            .collect();
-        assert_eq!(columns, ["a", "a", "b", "b"]);
-        assert_eq!(rows, [0, 2, 0, 1]);
-        assert_eq!(values, ["10.0.0.1", "8.8.8.8", "evil.com", "1.1.1.1"]);
+        assert_eq!(texts(&out, "source_column"), ["a", "a", "b", "b"]);
+        assert_eq!(texts(&out, "source_row"), ["0", "2", "0", "1"]);
+        assert_eq!(
+            texts(&out, "value"),
+            ["10.0.0.1", "8.8.8.8", "evil.com", "1.1.1.1"]
+        );
 
         let one = ex.extract_frame(&frame, &["b"]).unwrap();
-        let columns: Vec<_> = one
-            .column("source_column")
-            .unwrap()
-            .str()
-            .unwrap()
-            .iter()
-            .flatten()
-            .collect();
-        assert_eq!(columns, ["b", "b"]);
+        assert_eq!(texts(&one, "source_column"), ["b", "b"]);
         let none = ex.extract_frame(&frame.head(Some(0)), &["a"]).unwrap();
         assert_eq!(none.height(), 0);
         assert_eq!(
