@@ -149,7 +149,9 @@ def msticpy_python(given: str | None) -> Path:
     if not python.exists():
         print(f"installing msticpy 3.0.2 into {env_dir} ...", file=sys.stderr)
         venv.create(env_dir, with_pip=True)
-        subprocess.run([python, "-m", "pip", "install", "-q", "msticpy==3.0.2"], check=True)
+        # The ML extra brings scikit-learn and statsmodels, which the clustering and STL rows
+        # need; the base package does not depend on them.
+        subprocess.run([python, "-m", "pip", "install", "-q", "msticpy[ml]==3.0.2"], check=True)
     return python
 
 
