@@ -132,7 +132,8 @@ impl Kind {
             Kind::Url => format!(r"{SCHEME}{sep}{URL_CHAR}+"),
             Kind::Email => format!(r"{EMAIL_USER}+{at}{domain}"),
             Kind::Registry => {
-                format!(r"(?-u:\b){HIVE}:?(?:\\+{REG_SEG}(?: {REG_SEG})*)*\\+{REG_SEG}\\?")
+                let hive = HIVES.join("|");
+                format!(r"(?-u:\b)(?i-u:{hive}):?(?:\\+{REG_SEG}(?: {REG_SEG})*)*\\+{REG_SEG}\\?")
             }
             Kind::WindowsPath => {
                 format!(r"{WIN_ROOT}(?:\\+{WIN_SEG}(?: {WIN_SEG})*)*\\+{WIN_SEG}")
@@ -173,9 +174,8 @@ const EMAIL_USER: &str = r"[A-Za-z0-9.!#$%&*+?^_`{|}~-]";
 const LABEL: &str = r"[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?";
 /// An alphabetic TLD or a punycode one (checked against the IANA list later).
 const TLD: &str = r"(?:[A-Za-z]{2,63}|(?i-u:xn--)[A-Za-z0-9-]+)";
-/// Registry hive names, long and short.
-const HIVE: &str = r"(?i-u:HKEY_LOCAL_MACHINE|HKEY_CURRENT_USER|HKEY_CLASSES_ROOT|HKEY_USERS|HKEY_CURRENT_CONFIG|HKEY_PERFORMANCE_DATA|HKLM|HKCU|HKCR|HKU|HKCC)";
-/// The hive names of [`HIVE`], for finding where a key can start before its first backslash.
+/// Registry hive names, long and short: the registry-key pattern's alternation, and where a key
+/// can start before its first backslash ([`hive_start`]).
 const HIVES: [&str; 11] = [
     "HKEY_LOCAL_MACHINE",
     "HKEY_CURRENT_USER",
