@@ -27,6 +27,7 @@ use polars::prelude::{
 use huntbook_data::IocType;
 
 use super::classify::IpClass;
+use super::scan::Finding;
 use super::{Ioc, IocError, IocExtractor};
 
 impl IocExtractor {
@@ -50,7 +51,7 @@ impl IocExtractor {
                 let Some(text) = cell else {
                     continue;
                 };
-                super::scan::Scan::new(self, text).for_each(&mut |ioc| rows.push(row, name, ioc));
+                super::scan::for_each(self, text, &mut |f| rows.push(row, name, f));
             }
         }
         rows.into_frame()
@@ -69,20 +70,20 @@ impl IocExtractor {
         // About one finding per 64 bytes of log text.
         let mut rows = FrameRows::with_capacity(text.len() / 64);
         let mut too_many = None;
-        let mut sink = |ioc: Ioc| {
-            let (row, line_start) = lines.locate(ioc.start);
+        let mut sink = |f: Finding<'_>| {
+            let (row, line_start) = lines.locate(f.start);
             if u32::try_from(row).is_err() {
                 too_many = Some(row);
                 return;
             }
-            let ioc = Ioc {
-                start: ioc.start - line_start,
-                end: ioc.end - line_start,
-                ..ioc
+            let f = Finding {
+                start: f.start - line_start,
+                end: f.end - line_start,
+                ..f
             };
-            rows.push(row, "line", ioc);
+            rows.push(row, "line", f);
         };
-        super::scan::Scan::new(self, text).for_each(&mut sink);
+        super::scan::for_each(self, text, &mut sink);
         if let Some(rows) = too_many {
             return Err(IocError::TooManyRows { rows });
         }
@@ -192,13 +193,13 @@ impl<'n> FrameRows<'n> {
         }
     }
 
-    fn push(&mut self, row: usize, column: &'n str, ioc: Ioc) {
+    fn push(&mut self, row: usize, column: &'n str, ioc: Finding<'_>) {
         // Cells over 4 GiB cannot occur in polars string columns; saturate rather than wrap.
         let offset = |v: usize| u32::try_from(v).unwrap_or(u32::MAX);
         self.push_column(column);
         self.source_row.push(offset(row));
         self.ioc_type.push(code(ioc.ioc_type as usize));
-        self.value.append_value(&ioc.value);
+        self.value.append_value(ioc.value);
         self.start.push(offset(ioc.start));
         self.end.push(offset(ioc.end));
         self.defanged.push(ioc.defanged);

@@ -127,7 +127,7 @@ impl IocExtractor {
     ///
     /// Repeats are all reported, each with its own span; use [`summarise`] for unique values.
     pub fn extract(&self, text: &str) -> Vec<Ioc> {
-        scan::Scan::new(self, text).run()
+        scan::collect(self, text)
     }
 
     /// The first indicator type that `value` is, as a whole (msticpy's `get_ioc_type`), or

@@ -74,12 +74,10 @@ impl Kind {
         Kind::LinuxPath,
     ];
 
-    /// Position in [`Kind::ORDER`]: the priority when two shapes start at the same byte.
+    /// Position in [`Kind::ORDER`]: the priority when two shapes start at the same byte
+    /// (the variants are declared in that order; a test checks it).
     pub(crate) fn rank(self) -> usize {
-        Kind::ORDER
-            .iter()
-            .position(|k| *k == self)
-            .unwrap_or(Kind::ORDER.len())
+        self as usize
     }
 
     /// The IoC types a token of this shape can turn into.
@@ -232,8 +230,11 @@ pub(crate) struct Scanner {
     max_tries: usize,
     /// The kind of each regex pattern, by pattern index.
     kinds: Vec<Kind>,
-    /// Bytes of which every regex token holds one ([`Kind::triggers`]).
-    triggers: Box<[bool; 256]>,
+    /// Bytes of which every regex token holds one ([`Kind::triggers`]), by [`Trigger`] class.
+    triggers: Box<[u8; 256]>,
+    /// Bytes no regex token holds before its first trigger ([`floor_table`]): a token starts
+    /// after the last of them before its trigger.
+    floors: Box<[bool; 256]>,
     hashes: bool,
     bitcoin: bool,
 }
@@ -267,6 +268,7 @@ impl Scanner {
             anchored,
             max_tries: MAX_TRIES,
             triggers: Box::new(trigger_table(&in_regex)),
+            floors: Box::new(floor_table(&in_regex)),
             kinds: in_regex,
             hashes: kinds.contains(&Kind::Hash),
             bitcoin: kinds.contains(&Kind::Bitcoin),
@@ -310,7 +312,7 @@ impl Scanner {
         let mut at = at;
         while at < to {
             let trigger = next_trigger(&self.triggers, haystack, at, to)?;
-            let from = token_floor(haystack, at, trigger);
+            let from = token_floor(&self.floors, haystack, at, trigger);
             if trigger - from >= self.max_tries {
                 return self.unanchored(regex, haystack, from, to);
             }
@@ -342,7 +344,7 @@ impl Scanner {
         let mut at = at;
         while at < to {
             let trigger = next_trigger(&self.triggers, haystack, at, to)?;
-            let from = token_floor(haystack, at, trigger);
+            let from = token_floor(&self.floors, haystack, at, trigger);
             let line_end =
                 memchr::memchr(b'\n', haystack.get(trigger..to)?).map_or(to, |i| trigger + i);
             if let Some(m) = regex.search(&Input::new(haystack).range(from..line_end)) {
@@ -551,23 +553,89 @@ impl Kind {
             Kind::Hash | Kind::Bitcoin => b"",
         }
     }
+
+    /// True when this shape's trigger is its first byte and its pattern starts with a word
+    /// boundary (`T1059`, `AS13335`): a trigger glued to a word byte before it starts nothing.
+    fn starts_at_boundary_trigger(self) -> bool {
+        matches!(self, Kind::Attack | Kind::Asn)
+    }
+
+    /// Bytes a token of this shape may hold before its first trigger: a scheme, a user name, a
+    /// label, a hive name, a path root. A test walks each shape's DFA to check that no other
+    /// byte can be there; [`token_floor`] starts tokens after any byte no shape holds.
+    fn holds_before_trigger(self, b: u8) -> bool {
+        match self {
+            Kind::Url => b.is_ascii_alphabetic() || matches!(b, b'[' | b']' | b'('),
+            Kind::Email => b.is_ascii_alphanumeric() || b" !#$%&*+?^_`|}~.-".contains(&b),
+            Kind::Registry => b.is_ascii_alphabetic() || matches!(b, b'_' | b':'),
+            Kind::WindowsPath => b.is_ascii_alphanumeric() || b"_%:.".contains(&b),
+            Kind::Mac | Kind::Colon => b.is_ascii_hexdigit(),
+            Kind::Dns | Kind::Ipv4 => b.is_ascii_alphanumeric() || b == b'-',
+            Kind::Cve => b.is_ascii_alphabetic(),
+            Kind::LinuxPath => matches!(b, b'.' | b'~'),
+            Kind::Attack | Kind::Asn | Kind::Hash | Kind::Bitcoin => false,
+        }
+    }
+}
+
+/// Trigger classes in a [`Scanner`]'s table: not a trigger, a trigger, or a trigger only where
+/// no ASCII word byte comes before it (every shape it triggers starts with it at a word
+/// boundary: [`Kind::starts_at_boundary_trigger`]). The capital `T` of `Temp` or `ProgramData`'s
+/// `A` cost nothing that way.
+#[derive(Clone, Copy)]
+#[repr(u8)]
+enum Trigger {
+    No = 0,
+    Always = 1,
+    AtBoundary = 2,
 }
 
 /// Which bytes are triggers for a set of shapes: every shape's [`Kind::triggers`].
-fn trigger_table(kinds: &[Kind]) -> [bool; 256] {
-    let mut table = [false; 256];
-    for byte in kinds.iter().flat_map(|k| k.triggers()) {
-        table[usize::from(*byte)] = true;
+fn trigger_table(kinds: &[Kind]) -> [u8; 256] {
+    let mut table = [Trigger::No as u8; 256];
+    for kind in kinds {
+        let class = if kind.starts_at_boundary_trigger() {
+            Trigger::AtBoundary
+        } else {
+            Trigger::Always
+        };
+        for byte in kind.triggers() {
+            let slot = &mut table[usize::from(*byte)];
+            // A byte that any other shape needs stays a trigger everywhere.
+            *slot = match (*slot, class) {
+                (0, class) => class as u8,
+                (2, Trigger::AtBoundary) => Trigger::AtBoundary as u8,
+                _ => Trigger::Always as u8,
+            };
+        }
     }
     table
 }
 
-/// The first byte in `haystack[at..to]` that `table` marks.
+/// The first trigger in `haystack[at..to]`: a byte that `table` marks, skipping boundary-only
+/// triggers glued to a word byte before them.
 ///
 /// Eight bytes are tested per step with one branch: prose runs long between triggers.
-fn next_trigger(table: &[bool; 256], haystack: &[u8], at: usize, to: usize) -> Option<usize> {
+fn next_trigger(table: &[u8; 256], haystack: &[u8], at: usize, to: usize) -> Option<usize> {
+    let mut at = at;
+    loop {
+        let found = next_marked(table, haystack, at, to)?;
+        let glued = table[usize::from(haystack[found])] == Trigger::AtBoundary as u8
+            && found
+                .checked_sub(1)
+                .and_then(|before| haystack.get(before))
+                .is_some_and(|&b| is_word(b));
+        if !glued {
+            return Some(found);
+        }
+        at = found + 1;
+    }
+}
+
+/// The first byte in `haystack[at..to]` that `table` marks (any class but [`Trigger::No`]).
+fn next_marked(table: &[u8; 256], haystack: &[u8], at: usize, to: usize) -> Option<usize> {
     let bytes = haystack.get(at..to)?;
-    let is_trigger = |b: u8| table[usize::from(b)];
+    let is_trigger = |b: u8| table[usize::from(b)] != 0;
     let mut chunks = bytes.chunks_exact(8);
     let mut offset = at;
     for chunk in &mut chunks {
@@ -586,17 +654,30 @@ fn next_trigger(table: &[bool; 256], haystack: &[u8], at: usize, to: usize) -> O
         .map(|i| offset + i)
 }
 
+/// The [`Scanner`]'s floor bytes for `kinds`: ASCII white space, and every byte that no token
+/// of `kinds` holds before its first trigger ([`Kind::holds_before_trigger`]). For the default
+/// shapes that is most punctuation (`/`, `=`, `,`, quotes) and every non-ASCII byte: the
+/// folders of a URL's path cost no tries before the dot of its file name.
+fn floor_table(kinds: &[Kind]) -> [bool; 256] {
+    let mut table = [false; 256];
+    for (byte, slot) in (0..=u8::MAX).zip(table.iter_mut()) {
+        *slot = byte.is_ascii_whitespace() || !kinds.iter().any(|k| k.holds_before_trigger(byte));
+    }
+    table
+}
+
 /// The first place at or after `at` where a token holding the trigger at `trigger` can start.
 ///
 /// No token starts in `at..trigger` unless it reaches `trigger` (it would hold a trigger before
-/// it), and up to its first trigger a token holds no white space: so it starts after the last
-/// white space before `trigger`. A bracket preceded by one space may be a spelled-out at sign,
-/// which lets the user name before that space belong to the token too.
-fn token_floor(haystack: &[u8], at: usize, trigger: usize) -> usize {
+/// it), and up to its first trigger a token holds no floor byte (white space, or a byte no
+/// pattern matches): so it starts after the last floor byte before `trigger`. A bracket
+/// preceded by one space may be a spelled-out at sign, which lets the user name before that
+/// space belong to the token too.
+fn token_floor(floors: &[bool; 256], haystack: &[u8], at: usize, trigger: usize) -> usize {
     let run_start = |end: usize| {
         haystack
             .get(at..end)
-            .and_then(|before| before.iter().rposition(u8::is_ascii_whitespace))
+            .and_then(|before| before.iter().rposition(|&b| floors[usize::from(b)]))
             .map_or(at, |i| at + i + 1)
     };
     let start = run_start(trigger);
@@ -818,6 +899,8 @@ pub(crate) fn email_domain_start(email: &str) -> Option<usize> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use regex_automata::hybrid::LazyStateID;
+    use regex_automata::util::start;
 
     fn kinds_found(text: &str) -> Vec<(Kind, String)> {
         let scanner = Scanner::build(&Kind::ORDER, true).unwrap().unwrap();
@@ -829,6 +912,13 @@ mod tests {
             at = end.max(at + 1);
         }
         found
+    }
+
+    #[test]
+    fn rank_is_the_position_in_order() {
+        for (i, kind) in Kind::ORDER.into_iter().enumerate() {
+            assert_eq!(kind.rank(), i, "{kind:?}");
+        }
     }
 
     #[test]
@@ -957,6 +1047,17 @@ mod tests {
             "bob",
             "A",
             "T",
+            "xT1059",
+            "_AS13335",
+            "\"",
+            "'",
+            "<",
+            ">",
+            "|",
+            "^",
+            "`",
+            "=",
+            ",",
         ];
         let mut state: u64 = 0x9e37_79b9_7f4a_7c15;
         let mut next = move || {
@@ -1038,6 +1139,130 @@ mod tests {
             .filter(|k| k.allowed_inside())
             .collect();
         check_cursor(&inside, true);
+        // The default set (no paths): the backslash is a floor byte there.
+        let default: Vec<Kind> = Kind::ORDER
+            .into_iter()
+            .filter(|k| !matches!(k, Kind::WindowsPath | Kind::LinuxPath))
+            .collect();
+        check_cursor(&default, true);
+        check_cursor(&default, false);
+    }
+
+    /// Each shape's declared bytes before its first trigger cover every byte its DFA can
+    /// read there, defanged spellings on and off.
+    #[test]
+    fn declared_bytes_before_a_trigger_cover_the_patterns() {
+        for defanged in [true, false] {
+            for kind in Kind::ORDER.into_iter().filter(|k| !scanned(*k)) {
+                let dfa = AnchoredDfa::build(&[kind], defanged).unwrap();
+                let held = held_before_trigger(&dfa.dfa, &trigger_table(&[kind])).unwrap();
+                for byte in 0..=u8::MAX {
+                    assert!(
+                        !held[usize::from(byte)] || kind.holds_before_trigger(byte),
+                        "{kind:?} can hold {:?} before its first trigger",
+                        char::from(byte)
+                    );
+                }
+            }
+        }
+    }
+
+    /// The floor bytes of the default set: a slash, an equals sign, quotes and non-ASCII bytes
+    /// are; letters, digits, a glued `T` and what an e-mail user name may hold are not.
+    #[test]
+    fn floor_bytes_of_the_default_set() {
+        let default: Vec<Kind> = Kind::ORDER
+            .into_iter()
+            .filter(|k| !matches!(k, Kind::WindowsPath | Kind::LinuxPath))
+            .collect();
+        let table = floor_table(&default);
+        for byte in b" \t\n\r\"'<>/=,;" {
+            assert!(table[usize::from(*byte)], "{:?}", char::from(*byte));
+        }
+        for byte in b"aZ09T%!#$&*+?^`|}~" {
+            assert!(!table[usize::from(*byte)], "{:?}", char::from(*byte));
+        }
+        assert!(
+            table[0xc3],
+            "no token holds a non-ASCII byte before its first trigger"
+        );
+        assert!(!floor_table(&Kind::ORDER)[usize::from(b'%')]);
+    }
+
+    /// The bytes an anchored match of one shape's `dfa` may hold before its first trigger, found
+    /// by walking the DFA from each of its start states along every byte but a trigger; `None`
+    /// when the walk could not finish. (A boundary-only trigger starts its shape's tokens, and
+    /// one glued to a word inside another shape's token is a letter that shape declares.)
+    fn held_before_trigger(dfa: &DFA, triggers: &[u8; 256]) -> Option<[bool; 256]> {
+        let mut cache = DfaCache::new(dfa);
+        let mut held = [false; 256];
+        let mut seen: std::collections::HashSet<LazyStateID> = std::collections::HashSet::new();
+        let mut live: std::collections::HashMap<LazyStateID, bool> =
+            std::collections::HashMap::new();
+        let mut todo = Vec::new();
+        for look_behind in (0..=u8::MAX).map(Some).chain([None]) {
+            let config = start::Config::new()
+                .anchored(Anchored::Yes)
+                .look_behind(look_behind);
+            let sid = dfa.start_state(&mut cache, &config).ok()?;
+            if seen.insert(sid) {
+                todo.push(sid);
+            }
+        }
+        while let Some(sid) = todo.pop() {
+            for byte in 0..=u8::MAX {
+                if triggers[usize::from(byte)] != Trigger::No as u8 {
+                    continue;
+                }
+                let next = dfa.next_state(&mut cache, sid, byte).ok()?;
+                if next.is_dead() {
+                    continue;
+                }
+                // Matches are reported one byte late: a byte into a match state after which
+                // nothing can follow, not even the end of the text, only ended the match before
+                // it (the `"` after `CVE-2021-44228"`). Any other byte may be part of a token.
+                let live = match live.get(&next) {
+                    Some(live) => *live,
+                    None if next.is_match() => {
+                        let answer = leads_on(dfa, &mut cache, next)?;
+                        live.insert(next, answer);
+                        answer
+                    }
+                    None => true,
+                };
+                if live {
+                    held[usize::from(byte)] = true;
+                }
+                if seen.insert(next) {
+                    todo.push(next);
+                }
+            }
+        }
+        // A cleared cache reuses state ids, so a walk across a clear proves nothing.
+        (cache.clear_count() == 0).then_some(held)
+    }
+
+    /// True when some byte, or the end of the text, leads from `sid` to a live state.
+    fn leads_on(dfa: &DFA, cache: &mut DfaCache, sid: LazyStateID) -> Option<bool> {
+        for byte in 0..=u8::MAX {
+            if !dfa.next_state(cache, sid, byte).ok()?.is_dead() {
+                return Some(true);
+            }
+        }
+        Some(!dfa.next_eoi_state(cache, sid).ok()?.is_dead())
+    }
+
+    /// `T` and `A` glued to a word byte before them trigger nothing; `-` stays a trigger
+    /// everywhere since CVE ids need it.
+    #[test]
+    fn boundary_triggers() {
+        let table = trigger_table(&[Kind::Attack, Kind::Asn, Kind::Cve]);
+        let h = b"xT1059 ProgramData T1059";
+        assert_eq!(next_trigger(&table, h, 0, h.len()), Some(19));
+        assert_eq!(next_trigger(&table, b"a-b", 0, 3), Some(1));
+        let mixed = trigger_table(&[Kind::Attack, Kind::Dns]);
+        assert_eq!(mixed[usize::from(b'T')], Trigger::AtBoundary as u8);
+        assert_eq!(mixed[usize::from(b'.')], Trigger::Always as u8);
     }
 
     fn check_cursor(kinds: &[Kind], defanged: bool) {

@@ -201,25 +201,34 @@ fn rewrite_comma_ip(text: &str, m: Match<'_>) -> Option<String> {
 /// bracket at all, so a byte loop costs a fraction of an automaton search per value.
 ///
 /// Returns the refanged value and whether anything was changed. `url` also fixes the scheme.
+#[cfg(test)]
 pub(crate) fn refang_value(value: &str, url: bool) -> (String, bool) {
+    let mut out = String::with_capacity(value.len());
+    let changed = refang_into(value, url, &mut out);
+    (out, changed)
+}
+
+/// [`refang_value`] appending to `out` (the scan's value buffer) instead of allocating.
+pub(crate) fn refang_into(value: &str, url: bool, out: &mut String) -> bool {
+    let from = out.len();
     // Most values carry no defanging at all; skip the byte loop for them.
-    let plain = !value.bytes().any(|b| matches!(b, b'[' | b'(' | b'{'));
+    let plain = !value.bytes().any(is_bracket);
     let scheme_x = url
         && value
             .bytes()
             .take_while(|&b| b != b':')
             .any(|b| matches!(b, b'x' | b'X'));
     if plain && !scheme_x {
-        return (value.to_string(), false);
+        out.push_str(value);
+        return false;
     }
     let bytes = value.as_bytes();
-    let mut out = String::with_capacity(value.len());
     let mut last = 0;
     let mut changed = false;
     let mut i = 0;
     // Every spelling starts at a bracket, or at the space before one: jump between brackets
     // (a plain loop: values are short, too short for a vector search to pay for its set-up).
-    let bracket_in = |rest: &[u8]| rest.iter().position(|b| matches!(b, b'[' | b'(' | b'{'));
+    let bracket_in = |rest: &[u8]| rest.iter().position(|&b| is_bracket(b));
     while let Some(offset) = bracket_in(bytes.get(i..).unwrap_or_default()) {
         let bracket = i + offset;
         let spaced = bracket > i && bytes.get(bracket - 1) == Some(&b' ');
@@ -240,9 +249,13 @@ pub(crate) fn refang_value(value: &str, url: bool) -> (String, bool) {
     }
     out.push_str(value.get(last..).unwrap_or_default());
     if url {
-        changed |= refang_scheme(&mut out);
+        changed |= refang_scheme(out, from);
     }
-    (out, changed)
+    changed
+}
+
+fn is_bracket(b: u8) -> bool {
+    matches!(b, b'[' | b'(' | b'{')
 }
 
 /// The longest defanged spelling that starts at `bytes[i]`: its length and what it stands for.
@@ -288,23 +301,32 @@ fn spelling_at(bytes: &[u8], i: usize) -> Option<(usize, &'static str)> {
     separator.map(|s| (s.len(), "://"))
 }
 
-/// `hxxp`, `hXXps`, `h[xx]p`, `fxp`, `sfxp` → their real schemes, in place.
-fn refang_scheme(url: &mut String) -> bool {
-    let bytes = url.as_bytes();
+/// `hxxp`, `hXXps`, `h[xx]p`, `fxp`, `sfxp` → their real schemes, in place, in the URL that
+/// starts at `buf[from..]`.
+fn refang_scheme(buf: &mut String, from: usize) -> bool {
+    let bytes = buf.as_bytes().get(from..).unwrap_or_default();
     let Some(colon) =
         memchr::memchr_iter(b':', bytes).find(|&i| bytes.get(i + 1..i + 3) == Some(b"//"))
     else {
         return false;
     };
-    let scheme = url.get(..colon).unwrap_or_default();
+    let scheme = buf.get(from..from + colon).unwrap_or_default();
     // Every defanged scheme has an x or a bracket; real ones keep their case untouched.
     if !scheme.bytes().any(|b| matches!(b, b'x' | b'X' | b'[')) {
         return false;
     }
-    let Some(fixed) = fixed_scheme(scheme) else {
-        return false;
+    // The usual two need no allocation (the general rules give the same).
+    let fixed = if scheme.eq_ignore_ascii_case("hxxp") {
+        std::borrow::Cow::Borrowed("http")
+    } else if scheme.eq_ignore_ascii_case("hxxps") {
+        std::borrow::Cow::Borrowed("https")
+    } else {
+        match fixed_scheme(scheme) {
+            Some(fixed) => std::borrow::Cow::Owned(fixed),
+            None => return false,
+        }
     };
-    url.replace_range(..colon, &fixed);
+    buf.replace_range(from..from + colon, &fixed);
     true
 }
 

@@ -12,19 +12,56 @@ use huntbook_data::IocType;
 
 use super::classify::{self, IpClass};
 use super::patterns::{Kind, Scanner, email_domain_start};
-use super::refang::refang_value;
+use super::refang::refang_into;
 use super::{Ioc, IocExtractor};
 
 /// How deep containers are searched inside containers (a URL in a URL's query string …).
 const MAX_DEPTH: u8 = 3;
 
-/// One scan over one text, collecting into `out`.
-pub(crate) struct Scan<'a> {
+/// One finding as the scan hands it on: an [`Ioc`] whose value is borrowed from the scan's
+/// value buffer (no allocation per finding).
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Finding<'v> {
+    pub(crate) ioc_type: IocType,
+    pub(crate) value: &'v str,
+    pub(crate) start: usize,
+    pub(crate) end: usize,
+    pub(crate) defanged: bool,
+    pub(crate) ip_class: Option<IpClass>,
+}
+
+impl Finding<'_> {
+    pub(crate) fn to_ioc(self) -> Ioc {
+        Ioc {
+            ioc_type: self.ioc_type,
+            value: self.value.to_string(),
+            start: self.start,
+            end: self.end,
+            defanged: self.defanged,
+            ip_class: self.ip_class,
+        }
+    }
+}
+
+/// A finding waiting in [`Scan::out`]: its value is `values[value.0..value.1]`.
+#[derive(Debug, Clone, Copy)]
+struct Pending {
+    ioc_type: IocType,
+    value: (usize, usize),
+    start: usize,
+    end: usize,
+    defanged: bool,
+    ip_class: Option<IpClass>,
+}
+
+/// One scan over one text. Findings wait in `out`, their values in `values`, until the
+/// top-level token they belong to is done; then they go to the sink in position order.
+pub(crate) struct Scan<'a, 's> {
     ex: &'a IocExtractor,
     text: &'a str,
-    pub(crate) out: Vec<Ioc>,
-    /// Where findings go as each top-level token is done, instead of waiting in `out`.
-    sink: Option<&'a mut dyn FnMut(Ioc)>,
+    out: Vec<Pending>,
+    values: String,
+    sink: &'s mut dyn FnMut(Finding<'_>),
 }
 
 /// A token the regex found.
@@ -34,49 +71,58 @@ struct Token {
     end: usize,
 }
 
-impl<'a> Scan<'a> {
-    pub(crate) fn new(ex: &'a IocExtractor, text: &'a str) -> Self {
-        Scan {
-            ex,
-            text,
-            out: Vec::new(),
-            sink: None,
-        }
-    }
+/// Every indicator in `text`, in position order (a container before what it holds).
+pub(crate) fn collect(ex: &IocExtractor, text: &str) -> Vec<Ioc> {
+    let mut found = Vec::new();
+    for_each(ex, text, &mut |f| found.push(f.to_ioc()));
+    found
+}
 
-    /// Scans the whole text with the full scanner.
-    pub(crate) fn run(mut self) -> Vec<Ioc> {
-        let ex = self.ex;
-        if let Some(full) = &ex.full {
-            self.region(full, 0, self.text.len(), 0);
+/// Scans the whole text and hands each finding to `sink`, in position order, without holding
+/// them all.
+///
+/// Findings are sorted one top-level token at a time. That is the same order as one sort of
+/// everything: a token's findings lie inside its span, and the scan resumes after that span,
+/// so findings of later tokens start later.
+pub(crate) fn for_each(ex: &IocExtractor, text: &str, sink: &mut dyn FnMut(Finding<'_>)) {
+    let mut scan = Scan {
+        ex,
+        text,
+        out: Vec::new(),
+        values: String::new(),
+        sink,
+    };
+    if let Some(full) = &ex.full {
+        scan.region(full, 0, text.len(), 0);
+    }
+    scan.flush();
+}
+
+impl<'a> Scan<'a, '_> {
+    /// Passes the findings so far to the sink, in position order, and empties the buffers.
+    fn flush(&mut self) {
+        if self.out.is_empty() {
+            self.values.clear();
+            return;
         }
         sort_by_position(&mut self.out);
-        self.out
+        for p in &self.out {
+            (self.sink)(Finding {
+                ioc_type: p.ioc_type,
+                value: self.values.get(p.value.0..p.value.1).unwrap_or_default(),
+                start: p.start,
+                end: p.end,
+                defanged: p.defanged,
+                ip_class: p.ip_class,
+            });
+        }
+        self.out.clear();
+        self.values.clear();
     }
 
-    /// Scans the whole text and hands each finding to `sink`, in the order [`Scan::run`]
-    /// returns them, without holding them all.
-    ///
-    /// Findings are sorted one top-level token at a time. That is the same order as one sort
-    /// of everything: a token's findings lie inside its span, and the scan resumes after that
-    /// span, so findings of later tokens start later.
-    pub(crate) fn for_each(mut self, sink: &'a mut dyn FnMut(Ioc)) {
-        self.sink = Some(sink);
-        let ex = self.ex;
-        if let Some(full) = &ex.full {
-            self.region(full, 0, self.text.len(), 0);
-        }
-        self.flush();
-    }
-
-    /// Passes the findings so far to the sink, if there is one.
-    fn flush(&mut self) {
-        if let Some(sink) = self.sink.as_mut() {
-            sort_by_position(&mut self.out);
-            for ioc in self.out.drain(..) {
-                sink(ioc);
-            }
-        }
+    /// The value of a pending finding.
+    fn value(&self, p: &Pending) -> &str {
+        self.values.get(p.value.0..p.value.1).unwrap_or_default()
     }
 
     /// Scans `text[from..to]` with `scanner`.
@@ -98,7 +144,7 @@ impl<'a> Scan<'a> {
                 continue;
             }
             let resume = self.token(&Token { kind, start, end }, depth);
-            if depth == 0 && !self.out.is_empty() {
+            if depth == 0 {
                 self.flush();
             }
             at = resume.max(start + 1);
@@ -129,19 +175,22 @@ impl<'a> Scan<'a> {
     fn url(&mut self, t: &Token, depth: u8) -> usize {
         let end = t.start + trim_url_end(&self.text[t.start..t.end]);
         let raw = &self.text[t.start..end];
-        let (value, defanged) = refang_value(raw, true);
+        let value = self.values.len();
+        let defanged = refang_into(raw, true, &mut self.values);
+        let value = (value, self.values.len());
         let body = t.start + body_offset(raw);
         let first = self.out.len();
-        let encoded = (self.ex.options.decode_urls && has_encoded_url(raw)).then(|| value.clone());
-        self.push(IocType::Url, t.start, end, value, defanged, None);
+        let encoded = self.ex.options.decode_urls && has_encoded_url(raw);
+        self.push(IocType::Url, (t.start, end), value, defanged, None);
         let ex = self.ex;
         if depth < MAX_DEPTH
             && let Some(inner) = &ex.inner
         {
             self.region(inner, body, end, depth + 1);
         }
-        if let Some(value) = encoded {
-            self.decoded_url(&value, (t.start, end), defanged, first);
+        if encoded {
+            let decoded = percent_decode(self.values.get(value.0..value.1).unwrap_or_default());
+            self.decoded_url(&decoded, (t.start, end), defanged, first);
         }
         end
     }
@@ -149,23 +198,37 @@ impl<'a> Scan<'a> {
     /// URLs percent-encoded inside a URL are reported with the outer URL's span.
     /// `first` is where this URL's own findings start in `out` (only those are checked for
     /// repeats, so many encoded URLs stay linear).
-    fn decoded_url(&mut self, value: &str, span: (usize, usize), defanged: bool, first: usize) {
+    fn decoded_url(&mut self, decoded: &str, span: (usize, usize), defanged: bool, first: usize) {
         let (start, end) = span;
-        let decoded = percent_decode(value);
         let ex = self.ex;
         let Some(inner) = ex.inner.as_ref() else {
             return;
         };
-        let mut nested = Scan::new(self.ex, &decoded);
-        let body = body_offset(&decoded);
-        nested.region(inner, body, decoded.len(), MAX_DEPTH);
-        for mut ioc in nested.out {
+        let mut urls = Vec::new();
+        let mut keep = |f: Finding<'_>| {
+            if f.ioc_type == IocType::Url {
+                urls.push((f.value.to_string(), f.defanged));
+            }
+        };
+        let mut nested = Scan {
+            ex,
+            text: decoded,
+            out: Vec::new(),
+            values: String::new(),
+            sink: &mut keep,
+        };
+        nested.region(inner, body_offset(decoded), decoded.len(), MAX_DEPTH);
+        nested.flush();
+        for (url, url_defanged) in urls {
             let seen = self.out[first..]
                 .iter()
-                .any(|o| o.ioc_type == ioc.ioc_type && o.value == ioc.value);
-            if ioc.ioc_type == IocType::Url && !seen {
-                (ioc.start, ioc.end, ioc.defanged) = (start, end, ioc.defanged || defanged);
-                self.out.push(ioc);
+                .any(|o| o.ioc_type == IocType::Url && self.value(o) == url);
+            if !seen {
+                let value = self.values.len();
+                self.values.push_str(&url);
+                let value = (value, self.values.len());
+                let defanged = url_defanged || defanged;
+                self.push(IocType::Url, (start, end), value, defanged, None);
             }
         }
     }
@@ -175,19 +238,22 @@ impl<'a> Scan<'a> {
             return t.end;
         };
         let (dom_start, dom_end) = (t.start + offset, t.end);
-        let (domain, domain_defanged) = refang_value(&self.text[dom_start..dom_end], false);
-        if !self.tld_ok(&domain) {
+        let domain = self.values.len();
+        let domain_defanged = refang_into(&self.text[dom_start..dom_end], false, &mut self.values);
+        let domain = (domain, self.values.len());
+        if !self.tld_ok(self.values.get(domain.0..).unwrap_or_default()) {
+            self.values.truncate(domain.0);
             return t.end;
         }
-        let (value, defanged) = refang_value(&self.text[t.start..t.end], false);
-        self.push(IocType::Email, t.start, t.end, value, defanged, None);
+        let value = self.values.len();
+        let defanged = refang_into(&self.text[t.start..t.end], false, &mut self.values);
+        let value = (value, self.values.len());
+        self.push(IocType::Email, (t.start, t.end), value, defanged, None);
         if depth <= MAX_DEPTH {
-            let mut domain = domain;
-            domain.make_ascii_lowercase();
+            self.lowercase(domain);
             self.push(
                 IocType::Dns,
-                dom_start,
-                dom_end,
+                (dom_start, dom_end),
                 domain,
                 domain_defanged,
                 None,
@@ -199,8 +265,8 @@ impl<'a> Scan<'a> {
     /// Registry keys: reported as written, then searched inside.
     fn container(&mut self, t: &Token, ioc_type: IocType, depth: u8) -> usize {
         let end = t.start + trim_path_end(&self.text[t.start..t.end]);
-        let value = self.text[t.start..end].to_string();
-        self.push(ioc_type, t.start, end, value, false, None);
+        let value = self.copy(t.start, end);
+        self.push(ioc_type, (t.start, end), value, false, None);
         self.inside(t.start, end, depth);
         end
     }
@@ -247,8 +313,9 @@ impl<'a> Scan<'a> {
         }
         match (classify::classify_colon_run(addr), prefix) {
             (Some(IocType::MacAddress), None) => {
-                let value = addr.to_ascii_lowercase();
-                self.push(IocType::MacAddress, t.start, addr_end, value, false, None);
+                let value = self.copy(t.start, addr_end);
+                self.lowercase(value);
+                self.push(IocType::MacAddress, (t.start, addr_end), value, false, None);
             }
             (Some(IocType::Ipv6), prefix) => self.ipv6(addr, t.start, addr_end, prefix, t.end),
             _ => return reject,
@@ -283,22 +350,17 @@ impl<'a> Scan<'a> {
             return;
         };
         let class = Some(IpClass::of(IpAddr::V6(ip)));
-        let value = addr.to_ascii_lowercase();
+        let value = self.copy(start, addr_end);
+        self.lowercase(value);
         let cidr = prefix
             .and_then(|p| p.parse::<u8>().ok())
             .filter(|p| *p <= 128);
         match cidr {
             Some(p) if self.ex.enabled(IocType::Cidr) => {
-                self.push(
-                    IocType::Cidr,
-                    start,
-                    end,
-                    format!("{value}/{p}"),
-                    false,
-                    class,
-                );
+                let value = self.append_prefix(value, p);
+                self.push(IocType::Cidr, (start, end), value, false, class);
             }
-            _ => self.push(IocType::Ipv6, start, addr_end, value, false, class),
+            _ => self.push(IocType::Ipv6, (start, addr_end), value, false, class),
         }
     }
 
@@ -308,17 +370,22 @@ impl<'a> Scan<'a> {
             .next_back()
             .is_some_and(|c| c.is_ascii_hexdigit());
         if let Some(ioc_type) = classify::hash_type(t.end - t.start).filter(|_| !glued) {
-            let value = self.text[t.start..t.end].to_ascii_lowercase();
-            self.push(ioc_type, t.start, t.end, value, false, None);
+            let value = self.copy(t.start, t.end);
+            self.lowercase(value);
+            self.push(ioc_type, (t.start, t.end), value, false, None);
         }
         t.end
     }
 
     fn dns(&mut self, start: usize, end: usize) -> usize {
-        let (mut value, defanged) = refang_value(&self.text[start..end], false);
-        if self.tld_ok(&value) {
-            value.make_ascii_lowercase();
-            self.push(IocType::Dns, start, end, value, defanged, None);
+        let value = self.values.len();
+        let defanged = refang_into(&self.text[start..end], false, &mut self.values);
+        let value = (value, self.values.len());
+        if self.tld_ok(self.values.get(value.0..).unwrap_or_default()) {
+            self.lowercase(value);
+            self.push(IocType::Dns, (start, end), value, defanged, None);
+        } else {
+            self.values.truncate(value.0);
         }
         end
     }
@@ -333,8 +400,15 @@ impl<'a> Scan<'a> {
             Some(i) => (&raw[..i], Some(&raw[i + 1..])),
             None => (raw, None),
         };
-        let (addr, defanged) = refang_value(addr_raw, false);
-        let Some(ip) = classify::parse_ipv4(&addr).filter(|_| !longer) else {
+        if longer {
+            return t.end;
+        }
+        let addr = self.values.len();
+        let defanged = refang_into(addr_raw, false, &mut self.values);
+        let addr = (addr, self.values.len());
+        let parsed = classify::parse_ipv4(self.values.get(addr.0..).unwrap_or_default());
+        let Some(ip) = parsed else {
+            self.values.truncate(addr.0);
             return t.end;
         };
         let class = Some(IpClass::of(IpAddr::V4(ip)));
@@ -343,18 +417,12 @@ impl<'a> Scan<'a> {
             .filter(|p| *p <= 32);
         match cidr {
             Some(p) if self.ex.enabled(IocType::Cidr) => {
-                self.push(
-                    IocType::Cidr,
-                    t.start,
-                    t.end,
-                    format!("{addr}/{p}"),
-                    defanged,
-                    class,
-                );
+                let value = self.append_prefix(addr, p);
+                self.push(IocType::Cidr, (t.start, t.end), value, defanged, class);
             }
             _ => {
                 let end = t.start + addr_raw.len();
-                self.push(IocType::Ipv4, t.start, end, addr, defanged, class);
+                self.push(IocType::Ipv4, (t.start, end), addr, defanged, class);
             }
         }
         t.end
@@ -366,23 +434,52 @@ impl<'a> Scan<'a> {
         ioc_type: IocType,
         f: impl Fn(&str) -> Option<String>,
     ) -> usize {
-        if let Some(value) = f(&self.text[t.start..t.end]) {
-            self.push(ioc_type, t.start, t.end, value, false, None);
+        if let Some(found) = f(&self.text[t.start..t.end]) {
+            let value = self.values.len();
+            self.values.push_str(&found);
+            let value = (value, self.values.len());
+            self.push(ioc_type, (t.start, t.end), value, false, None);
         }
         t.end
+    }
+
+    /// Copies `text[start..end]` into the value buffer; returns where it lies there.
+    fn copy(&mut self, start: usize, end: usize) -> (usize, usize) {
+        let from = self.values.len();
+        self.values
+            .push_str(self.text.get(start..end).unwrap_or_default());
+        (from, self.values.len())
+    }
+
+    /// Lower-cases a value in the buffer, in place.
+    fn lowercase(&mut self, value: (usize, usize)) {
+        if let Some(v) = self.values.get_mut(value.0..value.1) {
+            v.make_ascii_lowercase();
+        }
+    }
+
+    /// `value/prefix` as a new value in the buffer (a network: the address and its length).
+    fn append_prefix(&mut self, value: (usize, usize), prefix: u8) -> (usize, usize) {
+        use std::fmt::Write;
+
+        let from = self.values.len();
+        self.values.extend_from_within(value.0..value.1);
+        // Writing to a String cannot fail.
+        let _ = write!(self.values, "/{prefix}");
+        (from, self.values.len())
     }
 
     fn tld_ok(&self, domain: &str) -> bool {
         self.ex.options.ignore_tlds || self.ex.tlds.is_valid_domain(domain)
     }
 
-    /// Records one indicator unless its type is off or its value is on the ignore list.
+    /// Records one indicator (its value already in the buffer at `value`) unless its type is
+    /// off or its value is on the ignore list.
     fn push(
         &mut self,
         ioc_type: IocType,
-        start: usize,
-        end: usize,
-        value: String,
+        (start, end): (usize, usize),
+        value: (usize, usize),
         defanged: bool,
         ip_class: Option<IpClass>,
     ) {
@@ -390,10 +487,11 @@ impl<'a> Scan<'a> {
             return;
         }
         let ignore = &self.ex.options.ignore;
-        if !ignore.is_empty() && ignore.contains(&value.to_lowercase()) {
+        let text = self.values.get(value.0..value.1).unwrap_or_default();
+        if !ignore.is_empty() && ignore.contains(&text.to_lowercase()) {
             return;
         }
-        self.out.push(Ioc {
+        self.out.push(Pending {
             ioc_type,
             value,
             start,
@@ -406,7 +504,7 @@ impl<'a> Scan<'a> {
 
 /// Position order: by start, and a container before what it holds (stable, so equal spans
 /// keep the order they were found in).
-fn sort_by_position(iocs: &mut [Ioc]) {
+fn sort_by_position(iocs: &mut [Pending]) {
     iocs.sort_by(|a, b| a.start.cmp(&b.start).then(b.end.cmp(&a.end)));
 }
 
