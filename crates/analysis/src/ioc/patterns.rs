@@ -880,13 +880,13 @@ fn bitcoin_shaped(word: &[u8]) -> bool {
 pub(crate) fn email_domain_start(email: &str) -> Option<usize> {
     let bytes = email.as_bytes();
     let at = bytes.iter().rposition(|&b| b == b'@').map(|i| (i, i + 1));
-    let lower = email.to_ascii_lowercase();
-    let word = lower.rmatch_indices("at").map(|(i, _)| i).find(|&i| {
-        let before = i.checked_sub(1).map(|j| bytes[j]);
-        let after = bytes.get(i + 2).copied();
-        matches!(before, Some(b'[' | b'(' | b'{')) && matches!(after, Some(b']' | b')' | b'}'))
+    // The last bracketed `at`, any case: `[at]`, `(AT)`, `{At}`.
+    let word = bytes.windows(4).rposition(|w| {
+        matches!(w[0], b'[' | b'(' | b'{')
+            && w[1..3].eq_ignore_ascii_case(b"at")
+            && matches!(w[3], b']' | b')' | b'}')
     });
-    let word = word.map(|i| (i, i + 2));
+    let word = word.map(|i| (i + 1, i + 3));
     let (_, end) = match (at, word) {
         (Some(a), Some(w)) => a.max(w),
         (a, w) => a.or(w)?,
@@ -961,6 +961,9 @@ mod tests {
         assert_eq!(domain("bob[@]x.org"), Some("x.org"));
         assert_eq!(domain("bob [at] x.org"), Some("x.org"));
         assert_eq!(domain("cat(AT)flat[.]org"), Some("flat[.]org"));
+        assert_eq!(domain("a[at]b(At}c.org"), Some("c.org"));
+        assert_eq!(domain("[at]"), Some(""));
+        assert_eq!(domain("at]x"), None);
     }
 
     #[test]
