@@ -119,8 +119,22 @@ impl Kind {
         !matches!(self, Kind::Registry | Kind::WindowsPath | Kind::LinuxPath)
     }
 
-    /// The pattern for this shape (`Hash` and `Bitcoin` are found by byte scanners that match
-    /// exactly these patterns; theirs are kept to check the scanners against).
+    /// What the scanner searches for this shape: its [`Kind::pattern`], except that a URL is
+    /// searched up to its first character after `://` and [`whole_end`] reads the rest (the lazy
+    /// DFA reports a match at every byte of a URL's tail, the slow path of its loop).
+    fn search_pattern(self, defanged: bool) -> String {
+        match self {
+            Kind::Url => {
+                let sep = if defanged { SEP_DEFANGED } else { "://" };
+                format!(r"{SCHEME}{sep}{URL_CHAR}")
+            }
+            _ => self.pattern(defanged),
+        }
+    }
+
+    /// The pattern of a whole token of this shape (`Hash` and `Bitcoin` are found by byte
+    /// scanners that match exactly these patterns; theirs are kept to check the scanners
+    /// against).
     fn pattern(self, defanged: bool) -> String {
         let dot = if defanged { DOT_DEFANGED } else { r"\." };
         let at = if defanged { AT_DEFANGED } else { "@" };
@@ -321,7 +335,8 @@ impl Scanner {
                 // An anchored search stops by itself where its token ends: no bound needed.
                 match anchored.search(cache, haystack, start, to) {
                     Ok(Some((pattern, end))) => {
-                        return Some((*self.kinds.get(pattern)?, start, end));
+                        let kind = *self.kinds.get(pattern)?;
+                        return Some((kind, start, whole_end(kind, haystack, end, to)));
                     }
                     Ok(None) => {}
                     Err(()) => return self.unanchored(regex, haystack, start, to),
@@ -349,12 +364,52 @@ impl Scanner {
                 memchr::memchr(b'\n', haystack.get(trigger..to)?).map_or(to, |i| trigger + i);
             if let Some(m) = regex.search(&Input::new(haystack).range(from..line_end)) {
                 let kind = *self.kinds.get(m.pattern().as_usize())?;
-                return Some((kind, m.start(), m.end()));
+                return Some((kind, m.start(), whole_end(kind, haystack, m.end(), to)));
             }
             at = line_end + 1;
         }
         None
     }
+}
+
+/// Where a token of `kind` whose searched part ends at `end` ends: for a URL, after the rest of
+/// its run of URL characters (by `to`), which is where `{URL_CHAR}+` stops; else `end`.
+fn whole_end(kind: Kind, haystack: &[u8], end: usize, to: usize) -> usize {
+    if kind != Kind::Url {
+        return end;
+    }
+    let mut at = end;
+    while at < to {
+        let Some((c, len)) = char_at(haystack, at, to) else {
+            break;
+        };
+        if !is_url_char(c) {
+            break;
+        }
+        at += len;
+    }
+    at
+}
+
+/// The character that starts at `haystack[at]` and its length, when it is valid UTF-8 ending
+/// by `to`.
+fn char_at(haystack: &[u8], at: usize, to: usize) -> Option<(char, usize)> {
+    let lead = *haystack.get(at)?;
+    let len = match lead {
+        0x00..=0x7f => return Some((char::from(lead), 1)),
+        0xc0..=0xdf => 2,
+        0xe0..=0xef => 3,
+        _ => 4,
+    };
+    let bytes = haystack.get(at..(at + len).min(to))?;
+    let c = std::str::from_utf8(bytes).ok()?.chars().next()?;
+    Some((c, len))
+}
+
+/// What [`URL_CHAR`] matches: anything but white space (Unicode's, as `\s`), quotes, angle
+/// brackets, backslash, caret, bar and backtick.
+fn is_url_char(c: char) -> bool {
+    !(c.is_whitespace() || matches!(c, '"' | '\'' | '<' | '>' | '\\' | '^' | '|' | '`'))
 }
 
 /// The places a token whose first trigger is at `trigger` may start, in increasing order: every
@@ -463,7 +518,7 @@ pub(crate) struct AnchoredDfa {
 
 impl AnchoredDfa {
     fn build(kinds: &[Kind], defanged: bool) -> Result<Self, IocError> {
-        let patterns: Vec<String> = kinds.iter().map(|k| k.pattern(defanged)).collect();
+        let patterns: Vec<String> = kinds.iter().map(|k| k.search_pattern(defanged)).collect();
         let dfa = DFA::builder()
             .syntax(syntax::Config::new().utf8(false))
             .thompson(
@@ -690,7 +745,11 @@ fn token_floor(floors: &[bool; 256], haystack: &[u8], at: usize, trigger: usize)
 
 /// One regex over `kinds`, pattern index = position in `kinds`.
 fn compile(kinds: &[Kind], defanged: bool) -> Result<MetaRegex, IocError> {
-    let patterns: Vec<String> = kinds.iter().map(|k| k.pattern(defanged)).collect();
+    let patterns: Vec<String> = kinds.iter().map(|k| k.search_pattern(defanged)).collect();
+    compile_patterns(&patterns)
+}
+
+fn compile_patterns(patterns: &[String]) -> Result<MetaRegex, IocError> {
     MetaRegex::builder()
         .syntax(syntax::Config::new().utf8(false))
         .configure(
@@ -699,7 +758,7 @@ fn compile(kinds: &[Kind], defanged: bool) -> Result<MetaRegex, IocError> {
                 .nfa_size_limit(Some(64 << 20))
                 .dfa_size_limit(Some(64 << 20)),
         )
-        .build_many(&patterns)
+        .build_many(patterns)
         .map_err(|source| IocError::Pattern {
             source: Box::new(source),
         })
@@ -1061,6 +1120,12 @@ mod tests {
             "`",
             "=",
             ",",
+            "\u{a0}",
+            "\u{2003}",
+            "\u{85}",
+            "\u{b}",
+            "\u{1c}",
+            "ü/",
         ];
         let mut state: u64 = 0x9e37_79b9_7f4a_7c15;
         let mut next = move || {
@@ -1069,14 +1134,22 @@ mod tests {
             state ^= state << 17;
             state
         };
-        (0..300)
+        let mut texts: Vec<String> = (0..300)
             .map(|_| {
                 let len = (next() % 60) as usize;
                 (0..len)
                     .map(|_| PIECES[(next() % PIECES.len() as u64) as usize])
                     .collect()
             })
-            .collect()
+            .collect();
+        // Every byte that ends a URL, and the Unicode spaces that do (and the ones that don't).
+        for stop in [
+            "|", "^", "`", "\"", "'", "<", ">", "\\", " ", "\n", "\u{b}", "\u{85}",
+        ] {
+            texts.push(format!("go http://a.b/c{stop}d hxxp[://]x.y/ü{stop}z"));
+        }
+        texts.push("http://x\u{a0}y http://x\u{2003}y http://x\u{1c}y http://ü/ä".into());
+        texts
     }
 
     #[test]
@@ -1273,7 +1346,8 @@ mod tests {
     }
 
     fn check_cursor_with(kinds: &[Kind], defanged: bool, max_tries: usize) {
-        let reference = compile(kinds, defanged).unwrap();
+        let whole: Vec<String> = kinds.iter().map(|k| k.pattern(defanged)).collect();
+        let reference = compile_patterns(&whole).unwrap();
         let mut scanner = Scanner::build(kinds, defanged).unwrap().unwrap();
         scanner.max_tries = max_tries;
         for text in random_texts() {
