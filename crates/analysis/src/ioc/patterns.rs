@@ -379,7 +379,14 @@ fn whole_end(kind: Kind, haystack: &[u8], end: usize, to: usize) -> usize {
         return end;
     }
     let mut at = end;
-    while at < to {
+    while let Some(&b) = haystack.get(at).filter(|_| at < to) {
+        if b.is_ascii() {
+            if URL_ASCII_STOPS[usize::from(b)] {
+                break;
+            }
+            at += 1;
+            continue;
+        }
         let Some((c, len)) = char_at(haystack, at, to) else {
             break;
         };
@@ -390,6 +397,18 @@ fn whole_end(kind: Kind, haystack: &[u8], end: usize, to: usize) -> usize {
     }
     at
 }
+
+/// The ASCII characters [`is_url_char`] rejects, as a table for [`whole_end`]'s loop.
+static URL_ASCII_STOPS: [bool; 128] = {
+    let mut table = [false; 128];
+    let stops = b"\t\n\x0b\x0c\r \"'<>\\^|`";
+    let mut i = 0;
+    while i < stops.len() {
+        table[stops[i] as usize] = true;
+        i += 1;
+    }
+    table
+};
 
 /// The character that starts at `haystack[at]` and its length, when it is valid UTF-8 ending
 /// by `to`.
@@ -971,6 +990,17 @@ mod tests {
             at = end.max(at + 1);
         }
         found
+    }
+
+    #[test]
+    fn url_stop_table_is_is_url_char() {
+        for b in 0..128u8 {
+            assert_eq!(
+                URL_ASCII_STOPS[usize::from(b)],
+                !is_url_char(char::from(b)),
+                "{b:#x}"
+            );
+        }
     }
 
     #[test]
