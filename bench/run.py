@@ -41,8 +41,10 @@ REPO = HERE.parent
 CACHE = Path.home() / ".cache" / "huntbook" / "bench"
 TARGET = Path(os.environ.get("CARGO_TARGET_DIR", Path.home() / ".cache" / "huntbook" / "target"))
 
+# Our crates as a release build has them: opt-level 3, no debug assertions, no overflow checks.
 OPT_LEVEL = [arg for crate in ("analysis", "cli", "enrich", "data")
-             for arg in ("--config", f"profile.dev.package.huntbook-{crate}.opt-level=3")]
+             for setting in ("opt-level=3", "debug-assertions=false", "overflow-checks=false")
+             for arg in ("--config", f"profile.dev.package.huntbook-{crate}.{setting}")]
 
 
 @dataclass
@@ -156,8 +158,8 @@ def msticpy_python(given: str | None) -> Path:
 
 
 def build_cli() -> Path:
-    # Our crates at opt-level 3, as in a release build (polars and the other dependencies keep
-    # the workspace profile, opt-level 2).
+    # Our crates as in a release build (OPT_LEVEL); polars and the other dependencies keep the
+    # workspace's dev profile (opt-level 2), so they are not rebuilt.
     subprocess.run(["cargo", "build", "-q", "-p", "huntbook-cli", *OPT_LEVEL], cwd=REPO,
                    check=True, env={**os.environ, "CARGO_TARGET_DIR": str(TARGET)})
     return TARGET / "debug" / "huntbook"
