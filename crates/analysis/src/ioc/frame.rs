@@ -27,7 +27,7 @@ use polars::prelude::{
 use huntbook_data::IocType;
 
 use super::classify::IpClass;
-use super::scan::Finding;
+use super::scan::{Buffers, Finding, for_each_in};
 use super::{Ioc, IocError, IocExtractor};
 
 impl IocExtractor {
@@ -45,13 +45,14 @@ impl IocExtractor {
             });
         }
         let mut rows = FrameRows::with_capacity(frame.height());
+        let mut buffers = Buffers::default();
         for (name, column) in texts {
             let strings = column.str()?;
             for (row, cell) in strings.iter().enumerate() {
                 let Some(text) = cell else {
                     continue;
                 };
-                super::scan::for_each(self, text, &mut |f| rows.push(row, name, f));
+                for_each_in(self, text, &mut buffers, &mut |f| rows.push(row, name, f));
             }
         }
         rows.into_frame()

@@ -85,17 +85,37 @@ pub(crate) fn collect(ex: &IocExtractor, text: &str) -> Vec<Ioc> {
 /// everything: a token's findings lie inside its span, and the scan resumes after that span,
 /// so findings of later tokens start later.
 pub(crate) fn for_each(ex: &IocExtractor, text: &str, sink: &mut dyn FnMut(Finding<'_>)) {
+    for_each_in(ex, text, &mut Buffers::default(), sink);
+}
+
+/// A scan's working buffers, kept between texts so that scanning many short cells allocates
+/// once.
+#[derive(Debug, Default)]
+pub(crate) struct Buffers {
+    out: Vec<Pending>,
+    values: String,
+}
+
+/// [`for_each`] with `buffers` lent to the scan (they come back empty).
+pub(crate) fn for_each_in(
+    ex: &IocExtractor,
+    text: &str,
+    buffers: &mut Buffers,
+    sink: &mut dyn FnMut(Finding<'_>),
+) {
     let mut scan = Scan {
         ex,
         text,
-        out: Vec::new(),
-        values: String::new(),
+        out: std::mem::take(&mut buffers.out),
+        values: std::mem::take(&mut buffers.values),
         sink,
     };
     if let Some(full) = &ex.full {
         scan.region(full, 0, text.len(), 0);
     }
     scan.flush();
+    buffers.out = scan.out;
+    buffers.values = scan.values;
 }
 
 impl<'a> Scan<'a, '_> {
