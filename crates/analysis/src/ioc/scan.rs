@@ -140,9 +140,25 @@ impl<'a> Scan<'a, '_> {
         self.values.clear();
     }
 
-    /// The value of a pending finding.
-    fn value(&self, p: &Pending) -> &str {
-        self.values.get(p.value.0..p.value.1).unwrap_or_default()
+    /// The value stored at `at` in the value buffer.
+    fn value(&self, at: (usize, usize)) -> &str {
+        self.values.get(at.0..at.1).unwrap_or_default()
+    }
+
+    /// Refangs `text[start..end]` into the value buffer: where it lies there, and whether it
+    /// was defanged.
+    fn refanged(&mut self, (start, end): (usize, usize), url: bool) -> ((usize, usize), bool) {
+        let from = self.values.len();
+        let raw = self.text.get(start..end).unwrap_or_default();
+        let defanged = refang_into(raw, url, &mut self.values);
+        ((from, self.values.len()), defanged)
+    }
+
+    /// Appends `value` to the value buffer; returns where it lies there.
+    fn append(&mut self, value: &str) -> (usize, usize) {
+        let from = self.values.len();
+        self.values.push_str(value);
+        (from, self.values.len())
     }
 
     /// Scans `text[from..to]` with `scanner`.
@@ -195,9 +211,7 @@ impl<'a> Scan<'a, '_> {
     fn url(&mut self, t: &Token, depth: u8) -> usize {
         let end = t.start + trim_url_end(&self.text[t.start..t.end]);
         let raw = &self.text[t.start..end];
-        let value = self.values.len();
-        let defanged = refang_into(raw, true, &mut self.values);
-        let value = (value, self.values.len());
+        let (value, defanged) = self.refanged((t.start, end), true);
         let body = t.start + body_offset(raw);
         let first = self.out.len();
         let encoded = self.ex.options.decode_urls && has_encoded_url(raw);
@@ -209,7 +223,7 @@ impl<'a> Scan<'a, '_> {
             self.region(inner, body, end, depth + 1);
         }
         if encoded {
-            let decoded = percent_decode(self.values.get(value.0..value.1).unwrap_or_default());
+            let decoded = percent_decode(self.value(value));
             self.decoded_url(&decoded, (t.start, end), defanged, first);
         }
         end
@@ -242,11 +256,9 @@ impl<'a> Scan<'a, '_> {
         for (url, url_defanged) in urls {
             let seen = self.out[first..]
                 .iter()
-                .any(|o| o.ioc_type == IocType::Url && self.value(o) == url);
+                .any(|o| o.ioc_type == IocType::Url && self.value(o.value) == url);
             if !seen {
-                let value = self.values.len();
-                self.values.push_str(&url);
-                let value = (value, self.values.len());
+                let value = self.append(&url);
                 let defanged = url_defanged || defanged;
                 self.push(IocType::Url, (start, end), value, defanged, None);
             }
@@ -258,16 +270,12 @@ impl<'a> Scan<'a, '_> {
             return t.end;
         };
         let (dom_start, dom_end) = (t.start + offset, t.end);
-        let domain = self.values.len();
-        let domain_defanged = refang_into(&self.text[dom_start..dom_end], false, &mut self.values);
-        let domain = (domain, self.values.len());
-        if !self.tld_ok(self.values.get(domain.0..).unwrap_or_default()) {
+        let (domain, domain_defanged) = self.refanged((dom_start, dom_end), false);
+        if !self.tld_ok(self.value(domain)) {
             self.values.truncate(domain.0);
             return t.end;
         }
-        let value = self.values.len();
-        let defanged = refang_into(&self.text[t.start..t.end], false, &mut self.values);
-        let value = (value, self.values.len());
+        let (value, defanged) = self.refanged((t.start, t.end), false);
         self.push(IocType::Email, (t.start, t.end), value, defanged, None);
         if depth <= MAX_DEPTH {
             self.lowercase(domain);
@@ -398,10 +406,8 @@ impl<'a> Scan<'a, '_> {
     }
 
     fn dns(&mut self, start: usize, end: usize) -> usize {
-        let value = self.values.len();
-        let defanged = refang_into(&self.text[start..end], false, &mut self.values);
-        let value = (value, self.values.len());
-        if self.tld_ok(self.values.get(value.0..).unwrap_or_default()) {
+        let (value, defanged) = self.refanged((start, end), false);
+        if self.tld_ok(self.value(value)) {
             self.lowercase(value);
             self.push(IocType::Dns, (start, end), value, defanged, None);
         } else {
@@ -423,11 +429,8 @@ impl<'a> Scan<'a, '_> {
         if longer {
             return t.end;
         }
-        let addr = self.values.len();
-        let defanged = refang_into(addr_raw, false, &mut self.values);
-        let addr = (addr, self.values.len());
-        let parsed = classify::parse_ipv4(self.values.get(addr.0..).unwrap_or_default());
-        let Some(ip) = parsed else {
+        let (addr, defanged) = self.refanged((t.start, t.start + addr_raw.len()), false);
+        let Some(ip) = classify::parse_ipv4(self.value(addr)) else {
             self.values.truncate(addr.0);
             return t.end;
         };
@@ -455,9 +458,7 @@ impl<'a> Scan<'a, '_> {
         f: impl Fn(&str) -> Option<String>,
     ) -> usize {
         if let Some(found) = f(&self.text[t.start..t.end]) {
-            let value = self.values.len();
-            self.values.push_str(&found);
-            let value = (value, self.values.len());
+            let value = self.append(&found);
             self.push(ioc_type, (t.start, t.end), value, false, None);
         }
         t.end
@@ -465,10 +466,8 @@ impl<'a> Scan<'a, '_> {
 
     /// Copies `text[start..end]` into the value buffer; returns where it lies there.
     fn copy(&mut self, start: usize, end: usize) -> (usize, usize) {
-        let from = self.values.len();
-        self.values
-            .push_str(self.text.get(start..end).unwrap_or_default());
-        (from, self.values.len())
+        let text = self.text;
+        self.append(text.get(start..end).unwrap_or_default())
     }
 
     /// Lower-cases a value in the buffer, in place.
@@ -507,8 +506,7 @@ impl<'a> Scan<'a, '_> {
             return;
         }
         let ignore = &self.ex.options.ignore;
-        let text = self.values.get(value.0..value.1).unwrap_or_default();
-        if !ignore.is_empty() && ignore.contains(&text.to_lowercase()) {
+        if !ignore.is_empty() && ignore.contains(&self.value(value).to_lowercase()) {
             return;
         }
         self.out.push(Pending {
