@@ -676,9 +676,10 @@ fn trigger_table(kinds: &[Kind]) -> [u8; 256] {
         for byte in kind.triggers() {
             let slot = &mut table[usize::from(*byte)];
             // A byte that any other shape needs stays a trigger everywhere.
-            *slot = match (*slot, class) {
-                (0, class) => class as u8,
-                (2, Trigger::AtBoundary) => Trigger::AtBoundary as u8,
+            let was = *slot;
+            *slot = match class {
+                _ if was == Trigger::No as u8 => class as u8,
+                Trigger::AtBoundary if was == Trigger::AtBoundary as u8 => was,
                 _ => Trigger::Always as u8,
             };
         }
