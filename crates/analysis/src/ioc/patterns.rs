@@ -245,7 +245,7 @@ pub(crate) struct Scanner {
     /// The kind of each regex pattern, by pattern index.
     kinds: Vec<Kind>,
     /// Bytes of which every regex token holds one ([`Kind::triggers`]), by [`Trigger`] class.
-    triggers: Box<[u8; 256]>,
+    triggers: Box<[Trigger; 256]>,
     /// Bytes no regex token holds before its first trigger ([`floor_table`]): a token starts
     /// after the last of them before its trigger.
     floors: Box<[bool; 256]>,
@@ -656,17 +656,16 @@ impl Kind {
 /// no ASCII word byte comes before it (every shape it triggers starts with it at a word
 /// boundary: [`Kind::starts_at_boundary_trigger`]). The capital `T` of `Temp` or `ProgramData`'s
 /// `A` cost nothing that way.
-#[derive(Clone, Copy)]
-#[repr(u8)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Trigger {
-    No = 0,
-    Always = 1,
-    AtBoundary = 2,
+    No,
+    Always,
+    AtBoundary,
 }
 
 /// Which bytes are triggers for a set of shapes: every shape's [`Kind::triggers`].
-fn trigger_table(kinds: &[Kind]) -> [u8; 256] {
-    let mut table = [Trigger::No as u8; 256];
+fn trigger_table(kinds: &[Kind]) -> [Trigger; 256] {
+    let mut table = [Trigger::No; 256];
     for kind in kinds {
         let class = if kind.starts_at_boundary_trigger() {
             Trigger::AtBoundary
@@ -676,11 +675,10 @@ fn trigger_table(kinds: &[Kind]) -> [u8; 256] {
         for byte in kind.triggers() {
             let slot = &mut table[usize::from(*byte)];
             // A byte that any other shape needs stays a trigger everywhere.
-            let was = *slot;
-            *slot = match class {
-                _ if was == Trigger::No as u8 => class as u8,
-                Trigger::AtBoundary if was == Trigger::AtBoundary as u8 => was,
-                _ => Trigger::Always as u8,
+            *slot = match (*slot, class) {
+                (Trigger::No, class) => class,
+                (Trigger::AtBoundary, Trigger::AtBoundary) => Trigger::AtBoundary,
+                _ => Trigger::Always,
             };
         }
     }
@@ -689,13 +687,12 @@ fn trigger_table(kinds: &[Kind]) -> [u8; 256] {
 
 /// The first trigger in `haystack[at..to]`: a byte that `table` marks, skipping boundary-only
 /// triggers glued to a word byte before them.
-///
-/// Eight bytes are tested per step with one branch: prose runs long between triggers.
-fn next_trigger(table: &[u8; 256], haystack: &[u8], at: usize, to: usize) -> Option<usize> {
+fn next_trigger(table: &[Trigger; 256], haystack: &[u8], at: usize, to: usize) -> Option<usize> {
     let mut at = at;
     loop {
         let found = next_marked(table, haystack, at, to)?;
-        let glued = table[usize::from(haystack[found])] == Trigger::AtBoundary as u8
+        let class = haystack.get(found).map(|&b| table[usize::from(b)]);
+        let glued = class == Some(Trigger::AtBoundary)
             && found
                 .checked_sub(1)
                 .and_then(|before| haystack.get(before))
@@ -708,9 +705,11 @@ fn next_trigger(table: &[u8; 256], haystack: &[u8], at: usize, to: usize) -> Opt
 }
 
 /// The first byte in `haystack[at..to]` that `table` marks (any class but [`Trigger::No`]).
-fn next_marked(table: &[u8; 256], haystack: &[u8], at: usize, to: usize) -> Option<usize> {
+///
+/// Eight bytes are tested per step with one branch: prose runs long between triggers.
+fn next_marked(table: &[Trigger; 256], haystack: &[u8], at: usize, to: usize) -> Option<usize> {
     let bytes = haystack.get(at..to)?;
-    let is_trigger = |b: u8| table[usize::from(b)] != 0;
+    let is_trigger = |b: u8| table[usize::from(b)] != Trigger::No;
     let mut chunks = bytes.chunks_exact(8);
     let mut offset = at;
     for chunk in &mut chunks {
@@ -745,7 +744,8 @@ fn floor_table(kinds: &[Kind]) -> [bool; 256] {
 ///
 /// No token starts in `at..trigger` unless it reaches `trigger` (it would hold a trigger before
 /// it), and up to its first trigger a token holds no floor byte (white space, or a byte no
-/// pattern matches): so it starts after the last floor byte before `trigger`. A bracket
+/// shape holds there: [`floor_table`]): so it starts after the last floor byte before
+/// `trigger`. A bracket
 /// preceded by one space may be a spelled-out at sign, which lets the user name before that
 /// space belong to the token too.
 fn token_floor(floors: &[bool; 256], haystack: &[u8], at: usize, trigger: usize) -> usize {
@@ -1300,7 +1300,7 @@ mod tests {
     /// by walking the DFA from each of its start states along every byte but a trigger; `None`
     /// when the walk could not finish. (A boundary-only trigger starts its shape's tokens, and
     /// one glued to a word inside another shape's token is a letter that shape declares.)
-    fn held_before_trigger(dfa: &DFA, triggers: &[u8; 256]) -> Option<[bool; 256]> {
+    fn held_before_trigger(dfa: &DFA, triggers: &[Trigger; 256]) -> Option<[bool; 256]> {
         let mut cache = DfaCache::new(dfa);
         let mut held = [false; 256];
         let mut seen: std::collections::HashSet<LazyStateID> = std::collections::HashSet::new();
@@ -1318,7 +1318,7 @@ mod tests {
         }
         while let Some(sid) = todo.pop() {
             for byte in 0..=u8::MAX {
-                if triggers[usize::from(byte)] != Trigger::No as u8 {
+                if triggers[usize::from(byte)] != Trigger::No {
                     continue;
                 }
                 let next = dfa.next_state(&mut cache, sid, byte).ok()?;
@@ -1368,8 +1368,8 @@ mod tests {
         assert_eq!(next_trigger(&table, h, 0, h.len()), Some(19));
         assert_eq!(next_trigger(&table, b"a-b", 0, 3), Some(1));
         let mixed = trigger_table(&[Kind::Attack, Kind::Dns]);
-        assert_eq!(mixed[usize::from(b'T')], Trigger::AtBoundary as u8);
-        assert_eq!(mixed[usize::from(b'.')], Trigger::Always as u8);
+        assert_eq!(mixed[usize::from(b'T')], Trigger::AtBoundary);
+        assert_eq!(mixed[usize::from(b'.')], Trigger::Always);
     }
 
     fn check_cursor(kinds: &[Kind], defanged: bool) {
