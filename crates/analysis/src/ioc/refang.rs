@@ -5,7 +5,7 @@
 //!   conventions of the ioc-fanger project: bracketed dots and ats in many spellings, `xxxx://`
 //!   schemes, spaced-out `AT`/`DOT`, comma-separated IPv4 octets, …). It is a sequence of rules,
 //!   each a regex plus a check of the surrounding text where the rule needs one.
-//! - `refang_value` refangs a single matched indicator. It only knows the spellings the
+//! - `refang_into` refangs a single matched indicator. It only knows the spellings the
 //!   scanner accepts (see `patterns`), so it never rewrites a real path or key by accident.
 //!
 //! [`defang`] neuters text for safe sharing: dots inside words become `[.]`, `@` becomes `(at)`,
@@ -192,15 +192,7 @@ fn rewrite_comma_ip(text: &str, m: Match<'_>) -> Option<String> {
     octets_ok.then(|| m.as_str().replace(',', "."))
 }
 
-/// Refangs one matched indicator: only the spellings the scanner accepts (case-insensitive):
-/// `[.]` `(.)` `{.}` `[dot]` `(dot)` `{dot}` → `.`; `[@]` `(@)` `{@}` `[at]` `(at)` `{at}`, each
-/// with an optional space either side, → `@`; `[://]` `[:]//` `(://)` `[:/]/` → `://`. Where
-/// spellings overlap, the leftmost and then the longest wins.
-///
-/// Matched by hand rather than with a multi-string automaton: values are short and most carry no
-/// bracket at all, so a byte loop costs a fraction of an automaton search per value.
-///
-/// Returns the refanged value and whether anything was changed. `url` also fixes the scheme.
+/// [`refang_into`] into a new string: the refanged value and whether anything was changed.
 #[cfg(test)]
 pub(crate) fn refang_value(value: &str, url: bool) -> (String, bool) {
     let mut out = String::with_capacity(value.len());
@@ -208,7 +200,16 @@ pub(crate) fn refang_value(value: &str, url: bool) -> (String, bool) {
     (out, changed)
 }
 
-/// [`refang_value`] appending to `out` (the scan's value buffer) instead of allocating.
+/// Refangs one matched indicator, appending it to `out` (the scan's value buffer): only the
+/// spellings the scanner accepts (case-insensitive): `[.]` `(.)` `{.}` `[dot]` `(dot)` `{dot}` →
+/// `.`; `[@]` `(@)` `{@}` `[at]` `(at)` `{at}`, each with an optional space either side, → `@`;
+/// `[://]` `[:]//` `(://)` `[:/]/` → `://`. Where spellings overlap, the leftmost and then the
+/// longest wins.
+///
+/// Matched by hand rather than with a multi-string automaton: values are short and most carry no
+/// bracket at all, so a bracket search costs a fraction of an automaton search per value.
+///
+/// Returns whether anything was changed. `url` also fixes the scheme.
 pub(crate) fn refang_into(value: &str, url: bool, out: &mut String) -> bool {
     let from = out.len();
     // Most values carry no defanging at all; skip the byte loop for them.

@@ -129,7 +129,7 @@ impl<'a> Scan<'a, '_> {
         for p in &self.out {
             (self.sink)(Finding {
                 ioc_type: p.ioc_type,
-                value: self.values.get(p.value.0..p.value.1).unwrap_or_default(),
+                value: stored(&self.values, p.value),
                 start: p.start,
                 end: p.end,
                 defanged: p.defanged,
@@ -142,7 +142,7 @@ impl<'a> Scan<'a, '_> {
 
     /// The value stored at `at` in the value buffer.
     fn value(&self, at: (usize, usize)) -> &str {
-        self.values.get(at.0..at.1).unwrap_or_default()
+        stored(&self.values, at)
     }
 
     /// Refangs `text[start..end]` into the value buffer: where it lies there, and whether it
@@ -422,13 +422,13 @@ impl<'a> Scan<'a, '_> {
         let after = &self.text[t.end..];
         let longer = after.starts_with(|c: char| c.is_ascii_digit())
             || (after.starts_with('.') && after[1..].starts_with(|c: char| c.is_ascii_digit()));
+        if longer {
+            return t.end;
+        }
         let (addr_raw, prefix) = match raw.find('/') {
             Some(i) => (&raw[..i], Some(&raw[i + 1..])),
             None => (raw, None),
         };
-        if longer {
-            return t.end;
-        }
         let (addr, defanged) = self.refanged((t.start, t.start + addr_raw.len()), false);
         let Some(ip) = classify::parse_ipv4(self.value(addr)) else {
             self.values.truncate(addr.0);
@@ -518,6 +518,11 @@ impl<'a> Scan<'a, '_> {
             ip_class,
         });
     }
+}
+
+/// The value at `at` in a scan's value buffer.
+fn stored(values: &str, at: (usize, usize)) -> &str {
+    values.get(at.0..at.1).unwrap_or_default()
 }
 
 /// Position order: by start, and a container before what it holds (stable, so equal spans
