@@ -162,7 +162,8 @@ struct FrameRows<'n> {
     start: Vec<u32>,
     end: Vec<u32>,
     defanged: Vec<bool>,
-    ip_class: Vec<Option<IdxSize>>,
+    /// Index into `IpClass::ALL`, or its length for no class (a null in the gather table).
+    ip_class: Vec<IdxSize>,
 }
 
 impl<'n> FrameRows<'n> {
@@ -204,7 +205,9 @@ impl<'n> FrameRows<'n> {
         self.start.push(offset(ioc.start));
         self.end.push(offset(ioc.end));
         self.defanged.push(ioc.defanged);
-        self.ip_class.push(ioc.ip_class.map(|c| code(c as usize)));
+        let no_class = IpClass::ALL.len();
+        self.ip_class
+            .push(code(ioc.ip_class.map_or(no_class, |c| c as usize)));
     }
 
     fn into_frame(self) -> Result<DataFrame, IocError> {
@@ -213,9 +216,14 @@ impl<'n> FrameRows<'n> {
             "ioc_type".into(),
             IocType::ALL.iter().map(|t| t.as_str()).collect::<Vec<_>>(),
         );
+        // The class names and a null after them, for rows without a class.
         let classes = Series::new(
             "ip_class".into(),
-            IpClass::ALL.iter().map(|c| c.as_str()).collect::<Vec<_>>(),
+            IpClass::ALL
+                .iter()
+                .map(|c| Some(c.as_str()))
+                .chain([None])
+                .collect::<Vec<_>>(),
         );
         let gather = |names: &Series, codes: IdxCa| names.take(&codes);
         let columns = vec![
@@ -226,7 +234,7 @@ impl<'n> FrameRows<'n> {
             Column::new("start".into(), self.start),
             Column::new("end".into(), self.end),
             Column::new("defanged".into(), self.defanged),
-            gather(&classes, IdxCa::new("".into(), self.ip_class))?.into(),
+            gather(&classes, IdxCa::from_vec("".into(), self.ip_class))?.into(),
         ];
         Ok(DataFrame::new(height, columns)?)
     }

@@ -499,6 +499,10 @@ impl Starts {
 /// Where a hive name that `before` ends with (maybe followed by a colon) starts.
 fn hive_start(before: &[u8]) -> Option<usize> {
     let name = before.strip_suffix(b":").unwrap_or(before);
+    // Every hive name starts with `HK`: most folder names before a backslash are out at once.
+    if !name.windows(2).any(|w| w.eq_ignore_ascii_case(b"hk")) {
+        return None;
+    }
     HIVES
         .iter()
         .filter(|hive| {
@@ -892,11 +896,15 @@ fn next_word_token(
     let mut i = at;
     while let Some(start) = first_window(bytes, i, 14, is_word) {
         // The word may run on past `to`: a hash is cut there, a bitcoin word cannot match.
-        let end = start + run_len(haystack, start, is_word);
-        let hash = if hashes {
-            hash_in(bytes, start, end.min(to))
-        } else {
-            None
+        // Its hex digits are read first (hex digits are word bytes): a hash is usually the
+        // whole word, and then the word is read once.
+        let hex_end = start + run_len(haystack, start, is_hex);
+        let end = hex_end + run_len(haystack, hex_end, is_word);
+        let hash = match hex_end.min(to) {
+            _ if !hashes => None,
+            cut if cut - start >= 32 => Some((start, cut)),
+            // A longer hex run can only start after the word's first non-hex byte.
+            _ => hash_in(bytes, hex_end, end.min(to)),
         };
         let whole_word = start == 0 || !haystack.get(start - 1).is_some_and(|&b| is_word(b));
         let address = bitcoin
