@@ -883,8 +883,8 @@ fn is_hex(b: u8) -> bool {
 /// [`Kind::ORDER`]): what the patterns `[0-9A-Fa-f]{32,}` and [`BITCOIN`] match.
 ///
 /// Both live inside runs of 14 or more word bytes — a hash is 32 hex digits, a bitcoin address
-/// a whole word of at least 14 — so one skipping scan for such runs serves both, and only
-/// those runs are read closely.
+/// a whole word of at least 14 — so one scan for such runs ([`first_word_run`]) serves both,
+/// and only those runs are read closely.
 fn next_word_token(
     haystack: &[u8],
     at: usize,
@@ -894,7 +894,7 @@ fn next_word_token(
 ) -> Option<Found> {
     let bytes = haystack.get(..to)?;
     let mut i = at;
-    while let Some(start) = first_window(bytes, i, 14, is_word) {
+    while let Some(start) = first_word_run(bytes, i) {
         // The word may run on past `to`: a hash is cut there, a bitcoin word cannot match.
         // Its hex digits are read first (hex digits are word bytes): a hash is usually the
         // whole word, and then the word is read once.
@@ -919,6 +919,86 @@ fn next_word_token(
         }
     }
     None
+}
+
+/// The shortest word a hash or bitcoin address can be.
+const WORD_RUN: usize = 14;
+
+/// The first `i >= from` where [`WORD_RUN`] word bytes start.
+///
+/// Prose is mostly word bytes, so a byte-at-a-time search stops every few bytes at a branch
+/// it cannot predict. Instead, 64 bytes at a time become a mask of word bytes (eight at a
+/// time, [`word_bits`]), and four shift-and-ANDs leave the bits that start a long enough run:
+/// one well-predicted branch per 51 bytes.
+fn first_word_run(bytes: &[u8], from: usize) -> Option<usize> {
+    let mut base = from;
+    loop {
+        let rest = bytes.get(base..)?;
+        if rest.len() < WORD_RUN {
+            return None;
+        }
+        let block = rest.get(..64).unwrap_or(rest);
+        let words = word_mask(block);
+        // Bit k: bytes k..k+2, then k..k+4, k..k+8, k..k+14 are all word bytes. Bits past the
+        // block are zero, so a run is only reported where the block holds all of it.
+        let mut runs = words & (words >> 1);
+        runs &= runs >> 2;
+        runs &= runs >> 4;
+        runs &= runs >> 6;
+        if runs != 0 {
+            return Some(base + runs.trailing_zeros() as usize);
+        }
+        // Every start whose run fits in the block has been tried.
+        base += block.len() - (WORD_RUN - 1);
+    }
+}
+
+/// Bit k set when `block[k]` (at most 64 bytes) is an ASCII word byte.
+fn word_mask(block: &[u8]) -> u64 {
+    let shifts = (0..64).step_by(8);
+    match <&[u8; 64]>::try_from(block) {
+        // A whole block: eight fixed-size loads.
+        Ok(full) => full
+            .as_chunks::<8>()
+            .0
+            .iter()
+            .zip(shifts)
+            .fold(0, |mask, (eight, shift)| {
+                mask | (word_bits_of(u64::from_le_bytes(*eight)) << shift)
+            }),
+        Err(_) => block
+            .chunks(8)
+            .zip(shifts)
+            .fold(0, |mask, (chunk, shift)| mask | (word_bits(chunk) << shift)),
+    }
+}
+
+/// Bit k set when `chunk[k]` (at most eight bytes) is an ASCII word byte, `[0-9A-Za-z_]`:
+/// byte-wise range tests on one `u64` (SWAR), no table and no branch.
+fn word_bits(chunk: &[u8]) -> u64 {
+    let mut eight = [0; 8];
+    for (slot, &b) in eight.iter_mut().zip(chunk) {
+        *slot = b;
+    }
+    word_bits_of(u64::from_le_bytes(eight))
+}
+
+/// [`word_bits`] of eight bytes read as a little-endian `u64`.
+fn word_bits_of(x: u64) -> u64 {
+    const LOW: u64 = 0x0101_0101_0101_0101;
+    const HIGH: u64 = 0x8080_8080_8080_8080;
+    // Each byte's low seven bits; adding `0x80 - lo` sets bit 7 exactly when it is `>= lo`,
+    // and no sum carries into the next byte.
+    let seven = x & !HIGH;
+    let at_least = |v: u64, lo: u8| v + LOW * u64::from(0x80 - lo);
+    let within = |v: u64, lo: u8, hi: u8| at_least(v, lo) & !at_least(v, hi + 1);
+    let letters = seven | (LOW * 0x20);
+    let word =
+        (within(seven, b'0', b'9') | within(letters, b'a', b'z') | within(seven, b'_', b'_'))
+            & !x
+            & HIGH;
+    // Bit 7 of byte k moves to bit 56 + k; the products do not overlap.
+    ((word >> 7).wrapping_mul(0x0102_0408_1020_4080)) >> 56
 }
 
 /// The first run of 32 or more hex digits in `bytes[from..to]`, to the end of that run.
@@ -1378,6 +1458,38 @@ mod tests {
         let mixed = trigger_table(&[Kind::Attack, Kind::Dns]);
         assert_eq!(mixed[usize::from(b'T')], Trigger::AtBoundary);
         assert_eq!(mixed[usize::from(b'.')], Trigger::Always);
+    }
+
+    /// The word mask agrees with the byte table for every byte at every lane, and the run
+    /// finder with the window search on the random texts from every position.
+    #[test]
+    fn word_runs_are_found_as_the_window_search_finds_them() {
+        for byte in 0..=u8::MAX {
+            for lane in 0..8 {
+                let mut chunk = [b' '; 8];
+                chunk[lane] = byte;
+                let bits = word_bits(&chunk);
+                assert_eq!(
+                    bits,
+                    u64::from(is_word(byte)) << lane,
+                    "{byte:#x} in lane {lane}"
+                );
+                assert_eq!(word_bits(&chunk[..lane]), 0, "padding is not a word byte");
+            }
+        }
+        let mut texts = random_texts();
+        texts.push(format!("{} {}", "a".repeat(13), "b".repeat(200)));
+        texts.push(format!("{}é{}", "c".repeat(20), "d".repeat(14)));
+        for text in &texts {
+            let h = text.as_bytes();
+            for from in 0..=h.len() + 1 {
+                assert_eq!(
+                    first_word_run(h, from),
+                    first_window(h, from, WORD_RUN, is_word),
+                    "{text:?} from {from}"
+                );
+            }
+        }
     }
 
     fn check_cursor(kinds: &[Kind], defanged: bool) {
