@@ -19,11 +19,11 @@ const TLDS_JSON: &str = include_str!("../../data/ioc/tlds.json");
 #[derive(Debug, Clone)]
 pub(crate) struct TldSet {
     short: HashSet<u64, BuildHasherDefault<MixU64>>,
-    long: HashSet<String, BuildHasherDefault<Fnv1a>>,
+    long: HashSet<String, BuildHasherDefault<MixU64>>,
 }
 
-/// One multiply and a shift: the keys are packed TLDs, trusted and already spread in their
-/// low bytes.
+/// One multiply and a shift per word: the keys are TLDs, short and trusted, so a fast non-keyed
+/// hash is the right trade (a packed TLD is one word; a long one is hashed a byte at a time).
 #[derive(Default)]
 struct MixU64(u64);
 
@@ -58,28 +58,6 @@ fn packed(label: &[u8]) -> Option<u64> {
         key |= u64::from(b.to_ascii_lowercase()) << shift;
     }
     Some(key)
-}
-
-/// FNV-1a: TLDs are short, trusted strings, so a fast non-keyed hash is the right trade.
-#[derive(Default)]
-struct Fnv1a(u64);
-
-impl Hasher for Fnv1a {
-    fn finish(&self) -> u64 {
-        self.0
-    }
-
-    fn write(&mut self, bytes: &[u8]) {
-        let mut hash = if self.0 == 0 {
-            0xcbf2_9ce4_8422_2325
-        } else {
-            self.0
-        };
-        for &b in bytes {
-            hash = (hash ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3);
-        }
-        self.0 = hash;
-    }
 }
 
 impl TldSet {
