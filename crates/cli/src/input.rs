@@ -42,10 +42,20 @@ pub fn read_bytes(path: &str) -> Result<Vec<u8>> {
 /// Reads `path` (or stdin for `-`) into a frame.
 pub fn read_frame(path: &str, format: InputFormat) -> Result<DataFrame> {
     let bytes = read_bytes(path)?;
-    let format = match format {
-        InputFormat::Auto => detect(path, &bytes),
+    let format = resolve(path, &bytes, format);
+    parse_named(path, bytes, format)
+}
+
+/// `format`, or for `Auto` the one [`detect`] finds in `bytes` read from `path`.
+pub fn resolve(path: &str, bytes: &[u8], format: InputFormat) -> InputFormat {
+    match format {
+        InputFormat::Auto => detect(path, bytes),
         other => other,
-    };
+    }
+}
+
+/// [`parse`], with an error that names `path` and the format.
+pub fn parse_named(path: &str, bytes: Vec<u8>, format: InputFormat) -> Result<DataFrame> {
     parse(bytes, format).with_context(|| format!("cannot read {path} as {format:?}"))
 }
 

@@ -247,7 +247,7 @@ impl TextSource {
 
     /// The input as plain text, or as a table and the columns to search.
     pub fn read(&self) -> Result<TextInput> {
-        use crate::input::{InputFormat, decode_text, detect, parse, read_bytes, read_text};
+        use crate::input::{InputFormat, decode_text, parse_named, read_bytes, read_text, resolve};
 
         if self.text || (self.column.is_empty() && self.input_format == InputFormat::Text) {
             return Ok(TextInput::Lines(read_text(&self.file)?));
@@ -262,15 +262,11 @@ impl TextSource {
         }
 
         let bytes = read_bytes(&self.file)?;
-        let format = match self.input_format {
-            InputFormat::Auto => detect(&self.file, &bytes),
-            other => other,
-        };
+        let format = resolve(&self.file, &bytes, self.input_format);
         if format == InputFormat::Text {
             return Ok(TextInput::Lines(decode_text(&self.file, bytes)));
         }
-        let frame = parse(bytes, format)
-            .with_context(|| format!("cannot read {} as {format:?}", self.file))?;
+        let frame = parse_named(&self.file, bytes, format)?;
         if frame.width() == 1
             && frame
                 .get_column_names()
